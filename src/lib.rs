@@ -1,0 +1,22 @@
+//! Hearken: on-device coaching for contact-centre calls.
+//!
+//! The pipeline, one module per stage (see the README's architecture section):
+//!
+//! ```text
+//! audio (edges in) ─► signal (10 ms frames: level, speech activity) ─► engine ─► output (edges out)
+//!                                         │                              ▲
+//!                                         └─► asr (whisper thread) ──────┘
+//! ```
+//!
+//! The engine is deterministic: its clock is the sample position of the audio, so a recorded
+//! call gives the same events at any replay speed.
+
+pub mod asr;
+pub mod audio;
+pub mod config;
+pub mod engine;
+pub mod output;
+pub mod replay;
+pub mod signal;
+
+pub use engine::{Engine, Event, EventBody, Speaker};

@@ -1,0 +1,30 @@
+//! Edges out: where events go. JSON Lines for tools, a readable timeline for people.
+
+pub mod timeline;
+
+use crate::engine::Event;
+use std::io::Write;
+
+/// Writes each event as one JSON object per line.
+pub struct JsonLines<W: Write> {
+    out: W,
+}
+
+impl<W: Write> JsonLines<W> {
+    pub fn new(out: W) -> Self {
+        JsonLines { out }
+    }
+
+    pub fn write(&mut self, e: &Event) -> std::io::Result<()> {
+        serde_json::to_writer(&mut self.out, e)?;
+        self.out.write_all(b"\n")
+    }
+
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}

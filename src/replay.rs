@@ -1,0 +1,83 @@
+//! Replaying a recorded call through the engine, exactly as live audio would flow.
+
+use crate::asr::{AsrWorker, ModelError, Whisper, model};
+use crate::audio::{AudioError, CallInput, CallReader};
+use crate::config::Config;
+use crate::engine::{AsrMode, CallSummary, Engine, Event, Speaker};
+use std::time::{Duration, Instant};
+
+/// How fast to feed the recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Speed {
+    /// As fast as the machine can.
+    #[default]
+    Max,
+    /// At the pace of the recording, as a live call would arrive.
+    Realtime,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("writing events: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+pub struct Replay {
+    pub input: CallInput,
+    pub speed: Speed,
+    pub config: Config,
+    /// Run whisper (off: speech activity only, no utterance events).
+    pub transcribe: bool,
+}
+
+/// Block size fed to the engine: 100 ms at full speed, 20 ms (a typical device period) in
+/// real time. The engine's results do not depend on it.
+const BLOCK_MAX: usize = 1600;
+const BLOCK_REALTIME: usize = 320;
+
+/// Replay the call, handing each event to `sink` as the engine emits it.
+pub fn run(
+    replay: &Replay,
+    mut sink: impl FnMut(&Event) -> std::io::Result<()>,
+) -> Result<CallSummary, ReplayError> {
+    let mut reader = CallReader::open(&replay.input)?;
+    let worker = if replay.transcribe {
+        let path = model::verified_model(&replay.config.model)?;
+        let whisper = Whisper::load(&path, &replay.config.asr)?;
+        Some(AsrWorker::spawn(Box::new(whisper)))
+    } else {
+        None
+    };
+    let mut engine = Engine::new(&replay.config, reader.info().clone(), worker, AsrMode::Wait);
+    let block = match replay.speed {
+        Speed::Max => BLOCK_MAX,
+        Speed::Realtime => BLOCK_REALTIME,
+    };
+    let (mut agent, mut customer) = (Vec::with_capacity(block), Vec::with_capacity(block));
+    let mut events = Vec::new();
+    let started = Instant::now();
+    let mut fed: u64 = 0;
+    while reader.next_block(block, &mut agent, &mut customer)? {
+        engine.push(Speaker::Agent, &agent, &mut events);
+        engine.push(Speaker::Customer, &customer, &mut events);
+        for e in events.drain(..) {
+            sink(&e)?;
+        }
+        fed += agent.len() as u64;
+        if replay.speed == Speed::Realtime {
+            let due = Duration::from_micros(fed * 1_000_000 / 16_000);
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
+    }
+    let summary = engine.finish(&mut events);
+    for e in events.drain(..) {
+        sink(&e)?;
+    }
+    Ok(summary)
+}

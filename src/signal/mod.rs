@@ -1,0 +1,49 @@
+//! Per-speaker signal analysis on 10 ms frames: level and speech activity.
+//!
+//! Runs on every frame of both channels, so everything here is cheap, allocation-free and
+//! deterministic.
+
+pub mod activity;
+
+pub use activity::{ActivityDetector, Transition};
+
+/// Samples per analysis frame: 10 ms at 16 kHz.
+pub const FRAME: usize = 160;
+/// Frames per second.
+pub const FRAMES_PER_SEC: u32 = 100;
+
+/// Level of a frame in dB relative to full scale (RMS; a full-scale sine reads -3 dB).
+/// Digital silence reads -120.
+pub fn level_db(frame: &[f32]) -> f32 {
+    let energy: f32 = frame.iter().map(|s| s * s).sum::<f32>() / frame.len().max(1) as f32;
+    10.0 * (energy + 1e-12).log10()
+}
+
+/// Engine time of a sample position, in ms.
+pub fn samples_to_ms(samples: u64) -> u64 {
+    samples * 1000 / crate::audio::resample::ENGINE_RATE as u64
+}
+
+/// Engine time of a frame index, in ms.
+pub fn frames_to_ms(frames: u64) -> u64 {
+    frames * 1000 / FRAMES_PER_SEC as u64
+}
+
+/// Whole frames in a duration (rounded up, at least one).
+pub fn ms_to_frames(ms: u32) -> u32 {
+    ms.div_ceil(1000 / FRAMES_PER_SEC).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_scale_sine_is_minus_three_db_and_silence_is_floor() {
+        let sine: Vec<f32> = (0..FRAME)
+            .map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 16_000.0).sin())
+            .collect();
+        assert!((level_db(&sine) + 3.01).abs() < 0.05);
+        assert!(level_db(&[0.0; FRAME]) < -110.0);
+    }
+}

@@ -1,0 +1,258 @@
+//! The `hearken` binary end to end: real model, real fixture calls, real errors.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+/// Text of the utterances of `speaker` that overlap [start, end] ms.
+fn heard(events: &[Value], speaker: &str, start: u64, end: u64) -> String {
+    of_type(events, "utterance")
+        .into_iter()
+        .filter(|u| u["speaker"] == speaker)
+        .filter(|u| u["start_ms"].as_u64().unwrap() < end && u["end_ms"].as_u64().unwrap() > start)
+        .map(|u| u["text"].as_str().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn replay_transcribes_real_recordings_on_both_channels() {
+    model();
+    let events = replay_events(&[fixture("real_voices.wav").to_str().unwrap()]);
+    assert_eq!(events.first().unwrap()["type"], "call_start");
+    assert_eq!(events.last().unwrap()["type"], "call_end");
+    // Engine time never goes backwards.
+    let times: Vec<u64> = events.iter().map(|e| e["t_ms"].as_u64().unwrap()).collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "t_ms must be non-decreasing"
+    );
+
+    let truth = truth("real_voices");
+    let (mut errors, mut total) = (0, 0);
+    for turn in truth["turns"].as_array().unwrap() {
+        let speaker = turn["speaker"].as_str().unwrap();
+        let (s, e) = (
+            turn["start_ms"].as_u64().unwrap(),
+            turn["end_ms"].as_u64().unwrap(),
+        );
+        let reference = turn["text"].as_str().unwrap();
+        let hyp = heard(&events, speaker, s, e);
+        let r = words(reference);
+        let errs = word_errors(&r, &words(&hyp));
+        println!(
+            "{speaker} {s}-{e}: {:.2} WER\n  truth: {reference}\n  heard: {hyp}",
+            errs as f64 / r.len() as f64
+        );
+        errors += errs;
+        total += r.len();
+        // Every turn is heard, by the right speaker, mostly right.
+        assert!(
+            (errs as f64) / (r.len() as f64) <= 0.6,
+            "turn at {s} ms badly transcribed: {hyp:?}"
+        );
+    }
+    let overall = errors as f64 / total as f64;
+    println!("overall WER {overall:.3}");
+    assert!(
+        overall <= 0.2,
+        "overall WER {overall:.3} on real recordings"
+    );
+
+    // jfk.wav, on the customer channel while the agent talks over it, comes through intact.
+    let jfk = truth["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["text"].as_str().unwrap().contains("fellow Americans"))
+        .unwrap();
+    let hyp = heard(
+        &events,
+        "customer",
+        jfk["start_ms"].as_u64().unwrap(),
+        jfk["end_ms"].as_u64().unwrap(),
+    );
+    let w = wer(jfk["text"].as_str().unwrap(), &hyp);
+    assert!(w <= 0.1, "jfk WER {w}: {hyp:?}");
+}
+
+#[test]
+fn telephone_mu_law_at_8k_is_transcribed() {
+    model();
+    let path = fixture("formats/jfk_mulaw_8k.wav");
+    let events = replay_events(&["--customer", path.to_str().unwrap()]);
+    assert_eq!(events[0]["sample_rate"], 8000);
+    let text: Vec<String> = of_type(&events, "utterance")
+        .iter()
+        .map(|u| {
+            assert_eq!(u["speaker"], "customer");
+            u["text"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let w = wer(
+        "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.",
+        &text.join(" "),
+    );
+    assert!(w <= 0.15, "WER {w} on G.711 8 kHz: {text:?}");
+}
+
+#[test]
+fn missing_model_names_the_path_and_the_fetch_command() {
+    let out = hearken()
+        .args(["--model", "/nonexistent/dir/ggml-tiny.en.bin", "replay"])
+        .arg(fixture("calm.wav"))
+        .output()
+        .unwrap();
+    assert_clean_failure(
+        &out,
+        &["/nonexistent/dir/ggml-tiny.en.bin", "models/fetch-model.sh"],
+    );
+}
+
+#[test]
+fn corrupt_model_is_caught_by_its_checksum() {
+    let dir = tmpdir();
+    let bad = dir.path().join("ggml-tiny.en.bin");
+    let bytes = std::fs::read(model()).unwrap();
+    std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
+    let out = hearken()
+        .arg("--model")
+        .arg(&bad)
+        .arg("replay")
+        .arg(fixture("calm.wav"))
+        .output()
+        .unwrap();
+    assert_clean_failure(&out, &[bad.to_str().unwrap(), "sha256", "fetch-model.sh"]);
+}
+
+#[test]
+fn unreadable_wav_is_a_clear_error_and_leaves_no_events_file() {
+    let dir = tmpdir();
+    let bad = dir.path().join("broken.wav");
+    std::fs::write(&bad, b"RIFF\x10\x00\x00\x00WAVEjunkjunk").unwrap();
+    let events = dir.path().join("events.jsonl");
+    let out = hearken()
+        .arg("replay")
+        .arg(&bad)
+        .arg("--events")
+        .arg(&events)
+        .output()
+        .unwrap();
+    assert_clean_failure(&out, &["broken.wav", "not a WAV file"]);
+    assert!(
+        !events.exists(),
+        "a failed replay must not leave an events file"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no partial files left behind"
+    );
+}
+
+#[test]
+fn unsupported_layouts_say_what_to_do() {
+    let dir = tmpdir();
+    // Six channels: not a call recording.
+    let six = dir.path().join("surround.wav");
+    let spec = hound::WavSpec {
+        channels: 6,
+        sample_rate: 48_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    write_wav(&six, spec, 4800, |_, _| 0.0);
+    let out = hearken().arg("replay").arg(&six).output().unwrap();
+    assert_clean_failure(&out, &["surround.wav", "6 channels"]);
+
+    // A mono file given as a two-sided call: say how to pass one side.
+    let mono = fixture("speech/jfk.wav");
+    let out = hearken().arg("replay").arg(&mono).output().unwrap();
+    assert_clean_failure(&out, &["jfk.wav", "--customer"]);
+
+    // A rate no recorder writes.
+    let odd = dir.path().join("odd.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 4_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    write_wav(&odd, spec, 400, |_, _| 0.0);
+    let out = hearken().arg("replay").arg(&odd).output().unwrap();
+    assert_clean_failure(&out, &["odd.wav", "4000 Hz"]);
+}
+
+#[test]
+fn events_file_is_complete_jsonl_with_the_contract_names() {
+    model();
+    let dir = tmpdir();
+    let path = dir.path().join("calm.jsonl");
+    let out = hearken()
+        .arg("replay")
+        .arg(fixture("calm.wav"))
+        .arg("--events")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let events = events(&std::fs::read(&path).unwrap());
+    let start = &events[0];
+    assert_eq!(start["type"], "call_start");
+    assert_eq!(start["sample_rate"], 16000);
+    assert_eq!(start["channels"], 2);
+    for e in &events {
+        assert!(e["t_ms"].is_u64(), "every event has t_ms: {e}");
+    }
+    let end = events.last().unwrap();
+    assert_eq!(end["type"], "call_end");
+    let truth = truth("calm");
+    let duration = end["duration_ms"].as_u64().unwrap() as i64;
+    assert!((duration - truth["duration_ms"].as_i64().unwrap()).abs() <= 10);
+    // Speech start/end pairs per speaker, and an utterance for each of the ten turns.
+    for spk in ["agent", "customer"] {
+        let starts = of_type(&events, "speech_start")
+            .iter()
+            .filter(|e| e["speaker"] == spk)
+            .count();
+        let ends = of_type(&events, "speech_end")
+            .iter()
+            .filter(|e| e["speaker"] == spk)
+            .count();
+        assert_eq!(starts, ends, "{spk}");
+        assert!(starts >= 5, "{spk}: {starts} speech starts");
+    }
+    let utterances = of_type(&events, "utterance");
+    for turn in truth["turns"].as_array().unwrap() {
+        let covered = utterances.iter().any(|u| {
+            u["speaker"] == turn["speaker"]
+                && u["start_ms"].as_u64().unwrap() < turn["end_ms"].as_u64().unwrap()
+                && u["end_ms"].as_u64().unwrap() > turn["start_ms"].as_u64().unwrap()
+        });
+        assert!(covered, "no utterance for turn {turn}");
+    }
+}
+
+#[test]
+fn commands_from_later_issues_say_so_and_fail() {
+    for cmd in ["live", "devices", "check"] {
+        let out = hearken().arg(cmd).output().unwrap();
+        assert_clean_failure(&out, &["not built yet"]);
+    }
+}
+
+#[test]
+fn demo_prints_a_timeline_with_words() {
+    model();
+    let out = hearken().arg("demo").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("call starts"), "{text}");
+    assert!(text.contains("call ends"), "{text}");
+    let lower = text.to_lowercase();
+    assert!(
+        lower.contains("supervisor"),
+        "the escalating call's words should appear: {text}"
+    );
+}
