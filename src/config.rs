@@ -14,6 +14,7 @@ pub struct Config {
     pub model: ModelConfig,
     pub asr: AsrConfig,
     pub activity: ActivityConfig,
+    pub detect: DetectConfig,
 }
 
 /// Where the whisper model lives and what it must hash to.
@@ -87,9 +88,15 @@ pub struct ActivityConfig {
     pub onset_ms: u32,
     /// Silence needed before speech counts as ended (bridges pauses between words).
     pub hangover_ms: u32,
-    /// A frame this many dB quieter than the other channel's simultaneous speech is taken for
-    /// echo of the other side, not speech. Real double talk is rarely more than ~20 dB apart.
-    pub echo_margin_db: f32,
+    /// Echo coupling from the other side assumed at the start of a call, before it is
+    /// measured (see `signal::echo`). Line and headset echo are usually 30 dB down or more.
+    pub echo_prior_db: f32,
+    /// A frame must be this much louder than the echo the other side would cause here to count
+    /// as this speaker's own speech.
+    pub echo_guard_db: f32,
+    /// The echo guard compares against the other channel's loudest frame over this long, since
+    /// an echo arrives late (line and room echo paths are tens of ms).
+    pub echo_window_ms: u32,
 }
 
 impl Default for ActivityConfig {
@@ -99,7 +106,51 @@ impl Default for ActivityConfig {
             min_level_dbfs: -55.0,
             onset_ms: 30,
             hangover_ms: 400,
-            echo_margin_db: 26.0,
+            echo_prior_db: 30.0,
+            echo_guard_db: 6.0,
+            echo_window_ms: 60,
+        }
+    }
+}
+
+/// Conversation analysis: interruptions, floor, listening metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DetectConfig {
+    /// Overlapping speech must go on longer than this to be an interruption: "mm-hmm",
+    /// "right", "okay", a laugh are shorter (0.3 to 0.65 s in the fixtures).
+    pub backchannel_max_ms: u32,
+    /// Starting while the other speaker has less than this left is a terminal overlap, the
+    /// ordinary way turns change hands, not an interruption.
+    pub terminal_window_ms: u32,
+    /// Two people starting within this of each other is a dead heat, not an interruption.
+    pub simultaneous_start_ms: u32,
+    /// The interrupted speaker counts as cut off once silent this long.
+    pub cut_off_silence_ms: u32,
+    /// Both silent this long is dead air (contact-centre analytics commonly use 5 s).
+    pub dead_air_ms: u32,
+    /// One speaker holding the floor this long is a monologue.
+    pub monologue_ms: u32,
+    /// Window of the sliding agent talk share and of the pace.
+    pub talk_share_window_ms: u32,
+    /// Pace is reported once the window holds this much transcribed agent speech.
+    pub min_pace_speech_ms: u32,
+    /// How often a `metrics` event is emitted.
+    pub metrics_interval_ms: u32,
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        DetectConfig {
+            backchannel_max_ms: 700,
+            terminal_window_ms: 400,
+            simultaneous_start_ms: 150,
+            cut_off_silence_ms: 200,
+            dead_air_ms: 5_000,
+            monologue_ms: 30_000,
+            talk_share_window_ms: 60_000,
+            min_pace_speech_ms: 10_000,
+            metrics_interval_ms: 1_000,
         }
     }
 }

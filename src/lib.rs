@@ -3,9 +3,9 @@
 //! The pipeline, one module per stage (see the README's architecture section):
 //!
 //! ```text
-//! audio (edges in) ─► signal (10 ms frames: level, speech activity) ─► engine ─► output (edges out)
-//!                                         │                              ▲
-//!                                         └─► asr (whisper thread) ──────┘
+//! audio (edges in) ─► signal (10 ms frames: level, activity, pitch) ─► detect (turns,
+//!   interruptions, floor, dead air) ─► engine ─► output (edges out)
+//!                                 └─► asr (whisper thread) ──► engine
 //! ```
 //!
 //! The engine is deterministic: its clock is the sample position of the audio, so a recorded
@@ -14,7 +14,9 @@
 pub mod asr;
 pub mod audio;
 pub mod config;
+pub mod detect;
 pub mod engine;
+pub mod eval;
 pub mod output;
 pub mod replay;
 pub mod signal;

@@ -38,6 +38,15 @@ enum Command {
     },
     /// Replay a recorded call through the engine.
     Replay(ReplayArgs),
+    /// Score the engine on a folder of calls with truth files (NAME.wav + NAME.truth.json).
+    Eval {
+        /// Folder of calls (default: the bundled sample calls).
+        #[arg(default_value = "tests/fixtures")]
+        folder: PathBuf,
+        /// Also run whisper (slower; the scores above do not need it).
+        #[arg(long)]
+        transcribe: bool,
+    },
     /// Coach a live call from audio devices (not built yet: the live-capture issue).
     Live,
     /// List audio devices (not built yet: the live-capture issue).
@@ -110,6 +119,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Demo { call } => demo(config, call),
         Command::Replay(args) => replay_cmd(config, args),
+        Command::Eval { folder, transcribe } => eval_cmd(config, &folder, transcribe),
         Command::Live | Command::Devices => not_yet("live capture", "#6"),
         Command::Check => not_yet("workstation checks", "#8"),
     }
@@ -149,6 +159,29 @@ fn demo(config: Config, call: Option<PathBuf>) -> Result<ExitCode> {
         Some(l) => writeln!(out, "{l}"),
         None => Ok(()),
     })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eval_cmd(config: Config, folder: &Path, transcribe: bool) -> Result<ExitCode> {
+    let calls = hearken::eval::truth_files(folder)
+        .with_context(|| format!("cannot read the folder {}", folder.display()))?;
+    if calls.is_empty() {
+        anyhow::bail!(
+            "no calls with truth in {}: expected NAME.wav beside NAME.truth.json",
+            folder.display()
+        );
+    }
+    let mut scores = Vec::new();
+    for (wav, truth_path) in calls {
+        let text = std::fs::read_to_string(&truth_path)
+            .with_context(|| format!("cannot read {}", truth_path.display()))?;
+        let truth: hearken::eval::Truth = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a truth file", truth_path.display()))?;
+        scores.push(hearken::eval::score_call(
+            &wav, &truth, &config, transcribe,
+        )?);
+    }
+    print!("{}", hearken::eval::table(&scores));
     Ok(ExitCode::SUCCESS)
 }
 

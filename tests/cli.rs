@@ -60,7 +60,7 @@ fn replay_transcribes_real_recordings_on_both_channels() {
         "overall WER {overall:.3} on real recordings"
     );
 
-    // jfk.wav, on the customer channel while the agent talks over it, comes through intact.
+    // jfk.wav (with its own long pauses) comes through intact.
     let jfk = truth["turns"]
         .as_array()
         .unwrap()

@@ -5,6 +5,7 @@
 //! carries `t_ms`, the engine time at which it was emitted: milliseconds of call audio from
 //! the call's start, never the wall clock.
 
+pub use crate::detect::Span;
 use serde::{Deserialize, Serialize};
 
 /// Who is speaking. A call has exactly two sides.
@@ -81,6 +82,35 @@ pub enum EventBody {
     },
     /// The transcript of one utterance, cut by speech activity.
     Utterance(Utterance),
+    /// `by` started talking while the other was mid-utterance and kept going past a
+    /// backchannel. `onset_ms`: when the interrupting speech began; `overlap_ms`: overlap so
+    /// far when reported; `cut_off`: the interrupted speaker had gone silent by then.
+    Interruption {
+        by: Speaker,
+        onset_ms: u64,
+        overlap_ms: u64,
+        cut_off: bool,
+    },
+    /// Both sides have been silent for the dead-air threshold since `start_ms`.
+    DeadAir { start_ms: u64, silence_ms: u64 },
+    /// `speaker` has held the floor since `start_ms` for the monologue threshold.
+    Monologue {
+        speaker: Speaker,
+        start_ms: u64,
+        duration_ms: u64,
+    },
+    /// Listening metrics, once per metrics interval. Shares are 0..1 (null before anyone
+    /// spoke); `agent_wpm` is null until enough agent speech is transcribed; `silence_ms` is
+    /// the current mutual silence.
+    Metrics {
+        agent_talk_share_60s: Option<f32>,
+        agent_talk_share_call: Option<f32>,
+        agent_wpm: Option<f32>,
+        silence_ms: u64,
+        interruptions_by_agent: u32,
+        interruptions_by_customer: u32,
+        longest_agent_monologue_ms: u64,
+    },
 }
 
 /// What one speaker said in one stretch of speech.
@@ -117,6 +147,14 @@ pub struct UtteranceFeatures {
     pub no_speech_prob: f32,
     /// Mean probability of the transcript's text tokens.
     pub avg_token_p: f32,
+    /// Median F0 of the voiced frames (Hz), when any were voiced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub f0_median_hz: Option<f32>,
+    /// Spread of F0 (10th to 90th percentile) in semitones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub f0_range_st: Option<f32>,
+    /// Share of the utterance's speech frames that were voiced.
+    pub voiced_share: f32,
     /// Why the transcript is empty, when it is (a guard fired): "quiet", "no_speech",
     /// "phantom", "repetition", "too_short".
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -130,6 +168,15 @@ pub struct CallSummary {
     pub customer_speech_ms: u64,
     pub agent_utterances: u32,
     pub customer_utterances: u32,
+    pub interruptions_by_agent: u32,
+    pub interruptions_by_customer: u32,
+    /// Agent share of all talk over the call, 0..1.
+    pub agent_talk_share: Option<f32>,
+    pub longest_agent_monologue: Option<Span>,
+    pub longest_customer_monologue: Option<Span>,
+    /// Every stretch of mutual silence at least the dead-air threshold long.
+    pub dead_air: Vec<Span>,
+    pub dead_air_ms: u64,
 }
 
 impl Event {
@@ -145,6 +192,10 @@ impl Event {
             EventBody::SpeechStart { .. } => "speech_start",
             EventBody::SpeechEnd { .. } => "speech_end",
             EventBody::Utterance(_) => "utterance",
+            EventBody::Interruption { .. } => "interruption",
+            EventBody::DeadAir { .. } => "dead_air",
+            EventBody::Monologue { .. } => "monologue",
+            EventBody::Metrics { .. } => "metrics",
         }
     }
 }

@@ -9,7 +9,8 @@ pub use event::{CallSummary, Event, EventBody, Speaker, Utterance, UtteranceFeat
 use crate::asr::{AsrJob, AsrResult, AsrWorker};
 use crate::audio::SourceInfo;
 use crate::config::Config;
-use crate::signal::{self, ActivityDetector, FRAME, Transition};
+use crate::detect::{Conversation, FrameView};
+use crate::signal::{self, ActivityDetector, FRAME, PitchTracker, Transition};
 use std::collections::VecDeque;
 
 /// How the engine treats the transcription thread.
@@ -34,10 +35,16 @@ struct Utt {
     speech_start: u64,
     audio: Vec<f32>,
     levels: Vec<f32>,
+    /// F0 of the voiced frames.
+    f0: Vec<f32>,
+    voiced: u32,
 }
 
 struct Side {
     activity: ActivityDetector,
+    /// Levels of the most recent frames, for the other side's echo guard.
+    recent_levels: VecDeque<f32>,
+    pitch: PitchTracker,
     /// The most recent samples, for the pre-roll of the next utterance.
     history: VecDeque<f32>,
     utt: Option<Utt>,
@@ -52,20 +59,24 @@ pub struct Engine {
     source: SourceInfo,
     inbox: [Vec<f32>; 2],
     sides: [Side; 2],
+    conversation: Conversation,
     /// Frames processed: the engine clock.
     frame: u64,
     next_job: u64,
     /// Speech span (start frame, end frame) and level of each utterance at whisper, in order:
     /// the worker answers first in, first out.
-    in_flight: VecDeque<(u64, u64, f32)>,
+    in_flight: VecDeque<Pending>,
     started: bool,
 }
 
 impl Engine {
     pub fn new(cfg: &Config, source: SourceInfo, asr: Option<AsrWorker>, mode: AsrMode) -> Engine {
         let history_len = ((cfg.asr.preroll_ms + cfg.activity.onset_ms + 20) * 16) as usize;
+        let echo_frames = signal::ms_to_frames(cfg.activity.echo_window_ms) as usize;
         let side = || Side {
             activity: ActivityDetector::new(&cfg.activity),
+            recent_levels: VecDeque::with_capacity(echo_frames),
+            pitch: PitchTracker::new(),
             history: VecDeque::with_capacity(history_len),
             utt: None,
             speech_frames: 0,
@@ -78,6 +89,7 @@ impl Engine {
             source,
             inbox: [Vec::new(), Vec::new()],
             sides: [side(), side()],
+            conversation: Conversation::new(&cfg.detect),
             frame: 0,
             next_job: 0,
             in_flight: VecDeque::new(),
@@ -127,11 +139,20 @@ impl Engine {
                 _ => break,
             }
         }
+        let floor = &mut self.conversation.floor;
+        floor.finish(self.frame);
         let summary = CallSummary {
             agent_speech_ms: signal::frames_to_ms(self.sides[0].speech_frames),
             customer_speech_ms: signal::frames_to_ms(self.sides[1].speech_frames),
             agent_utterances: self.sides[0].utterances,
             customer_utterances: self.sides[1].utterances,
+            interruptions_by_agent: floor.interruptions[0],
+            interruptions_by_customer: floor.interruptions[1],
+            agent_talk_share: floor.talk_share_call(),
+            longest_agent_monologue: floor.longest_monologue[0],
+            longest_customer_monologue: floor.longest_monologue[1],
+            dead_air_ms: floor.dead_air.iter().map(|s| s.end_ms - s.start_ms).sum(),
+            dead_air: floor.dead_air.clone(),
         };
         out.push(Event::new(
             self.now_ms(),
@@ -162,6 +183,20 @@ impl Engine {
         self.frame += 1;
         let levels = [signal::level_db(&pair[0]), signal::level_db(&pair[1])];
         let history_cap = self.sides[0].history.capacity();
+        let echo_frames = signal::ms_to_frames(self.cfg.activity.echo_window_ms) as usize;
+        let mut recent_max = [0.0f32; 2];
+        for (i, side) in self.sides.iter_mut().enumerate() {
+            if side.recent_levels.len() == echo_frames {
+                side.recent_levels.pop_front();
+            }
+            side.recent_levels.push_back(levels[i]);
+            recent_max[i] = side.recent_levels.iter().copied().fold(f32::MIN, f32::max);
+        }
+        let mut transitions = [None, None];
+        let was_active = self
+            .sides
+            .each_ref()
+            .map(|side| side.activity.frame_active());
         for s in Speaker::BOTH {
             let i = s.index();
             let side = &mut self.sides[i];
@@ -170,17 +205,46 @@ impl Engine {
                 side.history.drain(..excess);
             }
             side.history.extend(pair[i].iter().copied());
+            side.pitch.push(&pair[i]);
+            transitions[i] =
+                side.activity
+                    .step(index, levels[i], recent_max[1 - i], was_active[1 - i]);
             if let Some(u) = side.utt.as_mut() {
                 u.audio.extend_from_slice(&pair[i]);
                 u.levels.push(levels[i]);
+                // Pitch costs the most per frame: only on frames that are speech.
+                if side.activity.frame_active()
+                    && let Some(f0) = side.pitch.estimate()
+                {
+                    u.f0.push(f0);
+                    u.voiced += 1;
+                }
             }
-            match side.activity.step(index, levels[i], levels[1 - i]) {
+        }
+        for s in Speaker::BOTH {
+            match transitions[s.index()] {
                 Some(Transition::Onset { start }) => {
-                    self.speech_started(s, start, index, levels[i], out)
+                    self.speech_started(s, start, index, levels[s.index()], out)
                 }
                 Some(Transition::End { start, end }) => self.speech_ended(s, start, end, out),
                 None => {}
             }
+        }
+        let views = Speaker::BOTH.map(|s| {
+            let a = &self.sides[s.index()].activity;
+            FrameView {
+                active: a.frame_active(),
+                speaking: a.is_speaking(),
+                transition: transitions[s.index()],
+                last_active: a.last_active(),
+                current_start: a.current_start(),
+            }
+        });
+        let mut bodies = Vec::new();
+        self.conversation.frame(index, &views, &mut bodies);
+        let now = self.now_ms();
+        out.extend(bodies.into_iter().map(|b| Event::new(now, b)));
+        for s in Speaker::BOTH {
             self.cut_long_utterance(s, out);
         }
     }
@@ -214,6 +278,8 @@ impl Engine {
             speech_start: start,
             audio,
             levels: vec![level; frames_in],
+            f0: Vec::new(),
+            voiced: 0,
         });
     }
 
@@ -262,6 +328,8 @@ impl Engine {
             speech_start: cut_frame,
             audio: u.audio[split.min(u.audio.len())..].to_vec(),
             levels: u.levels[cut.min(n)..].to_vec(),
+            f0: Vec::new(),
+            voiced: 0,
         };
         let mut first = std::mem::replace(u, rest);
         first.audio.truncate(split);
@@ -279,6 +347,15 @@ impl Engine {
         } else {
             u.levels.iter().sum::<f32>() / u.levels.len() as f32
         };
+        let pending = Pending {
+            speech_start: u.speech_start,
+            speech_end: end_frame,
+            features: UtteranceFeatures {
+                level_db: round1(level_db),
+                voiced_share: round3(u.voiced as f32 / u.levels.len().max(1) as f32),
+                ..pitch_features(u.f0)
+            },
+        };
         let job = AsrJob {
             id: self.next_job,
             speaker: s,
@@ -287,13 +364,12 @@ impl Engine {
             level_db,
         };
         self.next_job += 1;
-        let speech = (u.speech_start, end_frame);
         let worker = self.asr.as_ref().expect("checked above");
         if let Err(e) = worker.submit(job) {
             tracing::error!("{e}");
             return;
         }
-        self.in_flight.push_back((speech.0, speech.1, level_db));
+        self.in_flight.push_back(pending);
         if self.mode == AsrMode::Wait {
             match worker.recv() {
                 Ok(r) => self.emit_transcript(r, out),
@@ -303,8 +379,10 @@ impl Engine {
     }
 
     fn emit_transcript(&mut self, r: AsrResult, out: &mut Vec<Event>) {
-        let (speech_start, speech_end, level_db) =
-            self.in_flight.pop_front().expect("one span per job");
+        let p = self
+            .in_flight
+            .pop_front()
+            .expect("one pending utterance per job");
         let t = match r.transcript {
             Ok(t) => t,
             Err(e) => {
@@ -313,7 +391,7 @@ impl Engine {
             }
         };
         let offset = signal::samples_to_ms(r.start_sample);
-        let words = t
+        let words: Vec<Word> = t
             .words
             .iter()
             .map(|(w, a, b, p)| Word {
@@ -323,24 +401,52 @@ impl Engine {
                 p: *p,
             })
             .collect();
+        let (start_ms, end_ms) = (
+            signal::frames_to_ms(p.speech_start),
+            signal::frames_to_ms(p.speech_end),
+        );
+        let n_words = t.text.split_whitespace().count();
+        self.conversation
+            .utterance(r.speaker, start_ms, end_ms, n_words);
         self.sides[r.speaker.index()].utterances += 1;
         out.push(Event::new(
             self.now_ms(),
             EventBody::Utterance(Utterance {
                 speaker: r.speaker,
-                start_ms: signal::frames_to_ms(speech_start),
-                end_ms: signal::frames_to_ms(speech_end),
+                start_ms,
+                end_ms,
                 text: t.text,
                 words,
                 tension: None,
                 features: UtteranceFeatures {
-                    level_db: round1(level_db),
                     no_speech_prob: round3(t.no_speech_prob),
                     avg_token_p: round3(t.avg_token_p),
                     dropped: t.dropped.map(str::to_string),
+                    ..p.features
                 },
             }),
         ));
+    }
+}
+
+/// An utterance at whisper: what the engine already measured about it.
+struct Pending {
+    speech_start: u64,
+    speech_end: u64,
+    features: UtteranceFeatures,
+}
+
+/// Median F0 and its 10th-90th percentile spread in semitones.
+fn pitch_features(mut f0: Vec<f32>) -> UtteranceFeatures {
+    if f0.len() < 5 {
+        return UtteranceFeatures::default();
+    }
+    f0.sort_by(f32::total_cmp);
+    let at = |q: f32| f0[((f0.len() - 1) as f32 * q).round() as usize];
+    UtteranceFeatures {
+        f0_median_hz: Some(round1(at(0.5))),
+        f0_range_st: Some(round1(signal::pitch::semitones(at(0.9), at(0.1)))),
+        ..Default::default()
     }
 }
 

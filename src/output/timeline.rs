@@ -31,7 +31,38 @@ pub fn line(e: &Event) -> Option<String> {
             summary.agent_utterances,
             summary.customer_utterances
         ),
-        EventBody::SpeechStart { .. } | EventBody::SpeechEnd { .. } => return None,
+        EventBody::SpeechStart { .. } | EventBody::SpeechEnd { .. } | EventBody::Metrics { .. } => {
+            return None;
+        }
+        EventBody::Interruption {
+            by,
+            onset_ms,
+            overlap_ms,
+            cut_off,
+        } => format!(
+            "INTERRUPTION  {by} talked over the {} at {}{} ({} ms overlap)",
+            by.other(),
+            clock(*onset_ms),
+            if *cut_off { ", cutting them off" } else { "" },
+            overlap_ms
+        ),
+        EventBody::DeadAir {
+            start_ms,
+            silence_ms,
+        } => format!(
+            "dead air      nobody has spoken since {} ({} s)",
+            clock(*start_ms),
+            silence_ms / 1000
+        ),
+        EventBody::Monologue {
+            speaker,
+            start_ms,
+            duration_ms,
+        } => format!(
+            "monologue     the {speaker} has held the floor since {} ({} s)",
+            clock(*start_ms),
+            duration_ms / 1000
+        ),
         EventBody::Utterance(u) => {
             let text = if u.text.is_empty() {
                 format!(

@@ -7,6 +7,7 @@
 //! customer lines does not matter.
 
 use crate::config::ActivityConfig;
+use crate::signal::echo::EchoGuard;
 use crate::signal::ms_to_frames;
 
 /// A change of speaking state, in frame indices of the engine clock.
@@ -22,11 +23,17 @@ pub enum Transition {
 pub struct ActivityDetector {
     above_floor_db: f32,
     min_level_dbfs: f32,
-    echo_margin_db: f32,
+    echo: EchoGuard,
     onset_frames: u32,
     hangover_frames: u32,
     floor_db: Option<f32>,
     state: State,
+    /// Was the last frame fed, on its own, speech?
+    active: bool,
+    /// The last frame that was, on its own, speech.
+    last_active: Option<u64>,
+    /// Where the current (or last) stretch of speech began.
+    current_start: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -49,16 +56,34 @@ impl ActivityDetector {
         ActivityDetector {
             above_floor_db: cfg.above_floor_db,
             min_level_dbfs: cfg.min_level_dbfs,
-            echo_margin_db: cfg.echo_margin_db,
+            echo: EchoGuard::new(cfg.echo_prior_db, cfg.echo_guard_db),
             onset_frames: ms_to_frames(cfg.onset_ms),
             hangover_frames: ms_to_frames(cfg.hangover_ms),
             floor_db: None,
             state: State::Silent { run: 0 },
+            active: false,
+            last_active: None,
+            current_start: None,
         }
     }
 
     pub fn is_speaking(&self) -> bool {
         matches!(self.state, State::Speaking { .. })
+    }
+
+    /// Was the most recent frame, on its own, speech?
+    pub fn frame_active(&self) -> bool {
+        self.active
+    }
+
+    /// The most recent frame that was, on its own, speech.
+    pub fn last_active(&self) -> Option<u64> {
+        self.last_active
+    }
+
+    /// Start frame of the current speech (while speaking) or of the last one.
+    pub fn current_start(&self) -> Option<u64> {
+        self.current_start
     }
 
     pub fn floor_db(&self) -> f32 {
@@ -69,13 +94,27 @@ impl ActivityDetector {
     fn frame_is_active(&self, floor_db: f32, level_db: f32, other_level_db: f32) -> bool {
         level_db > floor_db + self.above_floor_db
             && level_db > self.min_level_dbfs
-            && level_db > other_level_db - self.echo_margin_db
+            && !self.echo.is_echo(level_db, other_level_db)
     }
 
-    /// Feed frame `index` with its level and the other channel's level in the same frame.
-    pub fn step(&mut self, index: u64, level_db: f32, other_level_db: f32) -> Option<Transition> {
+    /// Feed frame `index` with its level, the other channel's loudest level over the echo
+    /// window, and whether the other side was talking in the previous frame.
+    pub fn step(
+        &mut self,
+        index: u64,
+        level_db: f32,
+        other_level_db: f32,
+        other_active: bool,
+    ) -> Option<Transition> {
+        if other_active {
+            self.echo.observe(other_level_db, level_db);
+        }
         let floor = *self.floor_db.get_or_insert(level_db.min(FLOOR_START_CAP));
         let active = self.frame_is_active(floor, level_db, other_level_db);
+        self.active = active;
+        if active {
+            self.last_active = Some(index);
+        }
         // Track the floor: fall at once to anything quieter, rise slowly.
         let rise = if self.is_speaking() {
             FLOOR_RISE_SPEAKING
@@ -93,6 +132,7 @@ impl ActivityDetector {
                     *run += 1;
                     if *run >= self.onset_frames {
                         let start = index + 1 - *run as u64;
+                        self.current_start = Some(start);
                         self.state = State::Speaking {
                             start,
                             last_active: index,
@@ -146,7 +186,7 @@ mod tests {
         let mut out: Vec<Transition> = levels
             .iter()
             .enumerate()
-            .filter_map(|(i, &l)| d.step(i as u64, l, other))
+            .filter_map(|(i, &l)| d.step(i as u64, l, other, other > -60.0))
             .collect();
         out.extend(d.finish());
         out
@@ -180,7 +220,7 @@ mod tests {
     #[test]
     fn echo_of_the_other_side_is_not_speech() {
         let mut levels = vec![-70.0; 50];
-        levels.extend(vec![-50.0; 100]); // 30 dB under the other channel's -20 dB speech
+        levels.extend(vec![-52.0; 100]); // 32 dB under the other channel's -20 dB speech
         assert!(run(&levels, -20.0).is_empty());
         // The same level is speech when the other side is quiet.
         assert_eq!(run(&levels, -120.0).len(), 2);

@@ -4,8 +4,11 @@
 //! deterministic.
 
 pub mod activity;
+pub mod echo;
+pub mod pitch;
 
 pub use activity::{ActivityDetector, Transition};
+pub use pitch::PitchTracker;
 
 /// Samples per analysis frame: 10 ms at 16 kHz.
 pub const FRAME: usize = 160;
