@@ -5,6 +5,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hearken::audio::{CallInput, CallReader, Channel};
+use hearken::coach::Playbook;
 use hearken::config::Config;
 use hearken::engine::{AsrMode, Engine, Speaker};
 use std::path::PathBuf;
@@ -28,13 +29,14 @@ fn load(name: &str) -> (hearken::audio::SourceInfo, Vec<f32>, Vec<f32>) {
 
 fn analysis(c: &mut Criterion) {
     let cfg = Config::default();
+    let playbook = Playbook::default();
     let mut group = c.benchmark_group("analysis");
     for name in ["escalating.wav", "dead_air_monologue.wav"] {
         let (info, agent, customer) = load(name);
         group.throughput(Throughput::Elements(agent.len() as u64));
         group.bench_function(name, |b| {
             b.iter(|| {
-                let mut engine = Engine::new(&cfg, info.clone(), None, AsrMode::Wait);
+                let mut engine = Engine::new(&cfg, &playbook, info.clone(), None, AsrMode::Wait);
                 let mut events = Vec::with_capacity(1024);
                 for (a, c) in agent.chunks(320).zip(customer.chunks(320)) {
                     engine.push(Speaker::Agent, a, &mut events);

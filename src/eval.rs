@@ -5,6 +5,7 @@
 //! a match window), decision latency (`t_ms - onset_ms`), dead air and agent monologues.
 
 use crate::audio::{CallInput, Channel};
+use crate::coach::Playbook;
 use crate::config::Config;
 use crate::engine::{Event, EventBody, Speaker};
 use crate::replay::{self, Replay, ReplayError, Speed};
@@ -76,6 +77,7 @@ pub fn score_call(
     wav: &Path,
     truth: &Truth,
     config: &Config,
+    playbook: &Playbook,
     transcribe: bool,
 ) -> Result<CallScore, ReplayError> {
     let replay = Replay {
@@ -85,6 +87,7 @@ pub fn score_call(
         },
         speed: Speed::Max,
         config: config.clone(),
+        playbook: playbook.clone(),
         transcribe,
     };
     let mut events: Vec<Event> = Vec::new();

@@ -13,6 +13,7 @@
 
 pub mod asr;
 pub mod audio;
+pub mod coach;
 pub mod config;
 pub mod detect;
 pub mod engine;

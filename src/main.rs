@@ -3,6 +3,7 @@
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use hearken::audio::{CallInput, Channel};
+use hearken::coach::Playbook;
 use hearken::config::Config;
 use hearken::output::{JsonLines, timeline};
 use hearken::replay::{self, Replay, Speed};
@@ -21,6 +22,9 @@ struct Cli {
     /// Whisper model file (default: models/ggml-tiny.en.bin, or $HEARKEN_MODEL).
     #[arg(long, global = true, value_name = "FILE")]
     model: Option<PathBuf>,
+    /// Playbook file (TOML): lexicons, and later prompt texts and rules.
+    #[arg(long, global = true, value_name = "FILE")]
+    playbook: Option<PathBuf>,
     /// Log detail on stderr: error, warn, info, debug, trace.
     #[arg(long, global = true, default_value = "warn", value_name = "LEVEL")]
     log: String,
@@ -46,6 +50,12 @@ enum Command {
         /// Also run whisper (slower; the scores above do not need it).
         #[arg(long)]
         transcribe: bool,
+    },
+    /// Print the built-in playbook (start your own from it), or check one.
+    Playbook {
+        /// Print the built-in default playbook as TOML.
+        #[arg(long)]
+        print: bool,
     },
     /// Coach a live call from audio devices (not built yet: the live-capture issue).
     Live,
@@ -116,10 +126,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
     if let Some(m) = cli.model {
         config.model.path = Some(m);
     }
+    let playbook = match &cli.playbook {
+        Some(p) => Playbook::from_file(p)?,
+        None => Playbook::default(),
+    };
     match cli.command {
-        Command::Demo { call } => demo(config, call),
-        Command::Replay(args) => replay_cmd(config, args),
-        Command::Eval { folder, transcribe } => eval_cmd(config, &folder, transcribe),
+        Command::Demo { call } => demo(config, playbook, call),
+        Command::Replay(args) => replay_cmd(config, playbook, args),
+        Command::Eval { folder, transcribe } => eval_cmd(config, &playbook, &folder, transcribe),
+        Command::Playbook { print } => {
+            if print {
+                print!("{}", playbook.to_toml());
+            } else if let Some(p) = &cli.playbook {
+                println!("playbook {} is valid", p.display());
+            } else {
+                anyhow::bail!(
+                    "say --print to print the built-in playbook, or --playbook FILE to check one"
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Live | Command::Devices => not_yet("live capture", "#6"),
         Command::Check => not_yet("workstation checks", "#8"),
     }
@@ -132,7 +158,7 @@ fn not_yet(what: &str, issue: &str) -> Result<ExitCode> {
     Ok(ExitCode::from(2))
 }
 
-fn demo(config: Config, call: Option<PathBuf>) -> Result<ExitCode> {
+fn demo(config: Config, playbook: Playbook, call: Option<PathBuf>) -> Result<ExitCode> {
     let call = call.unwrap_or_else(|| PathBuf::from("tests/fixtures/escalating.wav"));
     if !call.is_file() {
         anyhow::bail!(
@@ -151,6 +177,7 @@ fn demo(config: Config, call: Option<PathBuf>) -> Result<ExitCode> {
         },
         speed: Speed::Max,
         config,
+        playbook,
         transcribe: true,
     };
     let stdout = std::io::stdout();
@@ -162,7 +189,12 @@ fn demo(config: Config, call: Option<PathBuf>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn eval_cmd(config: Config, folder: &Path, transcribe: bool) -> Result<ExitCode> {
+fn eval_cmd(
+    config: Config,
+    playbook: &Playbook,
+    folder: &Path,
+    transcribe: bool,
+) -> Result<ExitCode> {
     let calls = hearken::eval::truth_files(folder)
         .with_context(|| format!("cannot read the folder {}", folder.display()))?;
     if calls.is_empty() {
@@ -178,14 +210,14 @@ fn eval_cmd(config: Config, folder: &Path, transcribe: bool) -> Result<ExitCode>
         let truth: hearken::eval::Truth = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a truth file", truth_path.display()))?;
         scores.push(hearken::eval::score_call(
-            &wav, &truth, &config, transcribe,
+            &wav, &truth, &config, playbook, transcribe,
         )?);
     }
     print!("{}", hearken::eval::table(&scores));
     Ok(ExitCode::SUCCESS)
 }
 
-fn replay_cmd(config: Config, args: ReplayArgs) -> Result<ExitCode> {
+fn replay_cmd(config: Config, playbook: Playbook, args: ReplayArgs) -> Result<ExitCode> {
     let input = match args.call {
         Some(path) => CallInput::Stereo {
             path,
@@ -200,6 +232,7 @@ fn replay_cmd(config: Config, args: ReplayArgs) -> Result<ExitCode> {
         input,
         speed: args.speed,
         config,
+        playbook,
         transcribe: !args.no_transcribe,
     };
     match args.events.as_deref() {

@@ -2,6 +2,7 @@
 
 use crate::asr::{AsrWorker, ModelError, Whisper, model};
 use crate::audio::{AudioError, CallInput, CallReader};
+use crate::coach::Playbook;
 use crate::config::Config;
 use crate::engine::{AsrMode, CallSummary, Engine, Event, Speaker};
 use std::time::{Duration, Instant};
@@ -30,6 +31,7 @@ pub struct Replay {
     pub input: CallInput,
     pub speed: Speed,
     pub config: Config,
+    pub playbook: Playbook,
     /// Run whisper (off: speech activity only, no utterance events).
     pub transcribe: bool,
 }
@@ -52,7 +54,13 @@ pub fn run(
     } else {
         None
     };
-    let mut engine = Engine::new(&replay.config, reader.info().clone(), worker, AsrMode::Wait);
+    let mut engine = Engine::new(
+        &replay.config,
+        &replay.playbook,
+        reader.info().clone(),
+        worker,
+        AsrMode::Wait,
+    );
     let block = match replay.speed {
         Speed::Max => BLOCK_MAX,
         Speed::Realtime => BLOCK_REALTIME,

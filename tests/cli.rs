@@ -256,3 +256,85 @@ fn demo_prints_a_timeline_with_words() {
         "the escalating call's words should appear: {text}"
     );
 }
+
+#[test]
+fn escalating_call_carries_cues_pitch_and_interruptions() {
+    model();
+    let events = replay_events(&[fixture("escalating.wav").to_str().unwrap()]);
+    let utterances = of_type(&events, "utterance");
+    let customer_cues: Vec<String> = utterances
+        .iter()
+        .filter(|u| u["speaker"] == "customer")
+        .flat_map(|u| {
+            u["features"]["cues"]["escalation"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    for cue in ["ridiculous", "unacceptable", "supervisor"] {
+        assert!(
+            customer_cues.iter().any(|c| c == cue),
+            "{cue} not among {customer_cues:?}"
+        );
+    }
+    // The agent never escalates in this call.
+    assert!(
+        utterances
+            .iter()
+            .filter(|u| u["speaker"] == "agent")
+            .all(|u| u["features"]["cues"]["escalation"].is_null())
+    );
+    // Voiced speech has a pitch; the customer's (a higher voice, and tense) is above the agent's.
+    let median_f0 = |spk: &str| {
+        let mut v: Vec<f64> = utterances
+            .iter()
+            .filter(|u| u["speaker"] == spk)
+            .filter_map(|u| u["features"]["f0_median_hz"].as_f64())
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    assert!(median_f0("customer") > median_f0("agent") * 1.3);
+    // The interruptions are in the same stream, by the same speakers, as without whisper.
+    let by: Vec<&str> = of_type(&events, "interruption")
+        .iter()
+        .map(|e| e["by"].as_str().unwrap())
+        .collect();
+    assert_eq!(by, ["agent", "agent", "customer", "agent"]);
+    // Metrics once a second, with the agent's pace once there is enough transcribed speech.
+    let metrics = of_type(&events, "metrics");
+    assert!(metrics.len() >= 50);
+    let wpm = metrics.last().unwrap()["agent_wpm"]
+        .as_f64()
+        .expect("agent pace");
+    assert!((100.0..260.0).contains(&wpm), "{wpm}");
+}
+
+#[test]
+fn playbook_prints_and_checks() {
+    let out = hearken().args(["playbook", "--print"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("[lexicon]") && text.contains("supervisor"));
+    let dir = tmpdir();
+    let good = dir.path().join("mine.toml");
+    std::fs::write(&good, &text).unwrap();
+    let out = hearken()
+        .arg("--playbook")
+        .arg(&good)
+        .arg("playbook")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[lexicon]\nescalation = \"not a list\"\n").unwrap();
+    let out = hearken()
+        .arg("--playbook")
+        .arg(&bad)
+        .arg("playbook")
+        .output()
+        .unwrap();
+    assert_clean_failure(&out, &["bad.toml", "escalation"]);
+}

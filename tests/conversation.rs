@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use hearken::audio::{CallInput, CallReader, Channel, SourceInfo};
+use hearken::coach::Playbook;
 use hearken::config::Config;
 use hearken::engine::{AsrMode, Engine, Event, EventBody, Speaker};
 use hearken::eval::{self, Truth};
@@ -38,7 +39,13 @@ fn load_call(name: &str) -> (SourceInfo, Vec<f32>, Vec<f32>) {
 
 /// Run the engine (no whisper) over in-memory audio fed in blocks of `block` samples.
 fn analyse(info: &SourceInfo, agent: &[f32], customer: &[f32], block: usize) -> Vec<Event> {
-    let mut engine = Engine::new(&Config::default(), info.clone(), None, AsrMode::Wait);
+    let mut engine = Engine::new(
+        &Config::default(),
+        &Playbook::default(),
+        info.clone(),
+        None,
+        AsrMode::Wait,
+    );
     let mut events = Vec::new();
     for (a, c) in agent.chunks(block).zip(customer.chunks(block)) {
         engine.push(Speaker::Agent, a, &mut events);
@@ -287,7 +294,7 @@ fn eval_scores_the_fixture_folder() {
         .iter()
         .map(|(wav, t)| {
             let truth: Truth = serde_json::from_str(&std::fs::read_to_string(t).unwrap()).unwrap();
-            eval::score_call(wav, &truth, &config, false).unwrap()
+            eval::score_call(wav, &truth, &config, &Playbook::default(), false).unwrap()
         })
         .collect();
     let table = eval::table(&scores);

@@ -86,6 +86,9 @@ impl Whisper {
         let secs = n_samples as f32 / 16_000.0;
         let ctx = ((secs * AUDIO_CTX_PER_SEC).ceil() as i32 + AUDIO_CTX_MARGIN).min(1500);
         p.set_audio_ctx(ctx);
+        // No token limit: a loop that runs long makes whisper fall back to sampling at a higher
+        // temperature, which usually recovers the words; a limit would hide the loop from that
+        // check. Loops that survive are cut by the guards below.
         p
     }
 }
@@ -155,8 +158,13 @@ impl Transcribe for Whisper {
             avg_token_p,
             dropped: None,
         };
+        tracing::debug!(
+            "whisper raw text {text:?}, no_speech {no_speech:.2}, avg p {avg_token_p:.2}"
+        );
         let cleaned = guard::strip_annotations(&text);
         let (cleaned, looped) = guard::collapse_repetitions(&cleaned);
+        let (cleaned, runaway) = guard::truncate_runaway(&cleaned, audio.len() as f32 / 16_000.0);
+        let looped = looped || runaway;
         let weak_audio = level_db < self.cfg.min_level_dbfs + 10.0;
         let nothing = guard::normalise(&cleaned).is_empty();
         let unsure = no_speech > self.cfg.no_speech_threshold && avg_token_p < 0.5;

@@ -4,6 +4,7 @@
 
 pub mod floor;
 pub mod interruption;
+pub mod lexicon;
 
 use crate::config::DetectConfig;
 use crate::engine::{EventBody, Speaker};
@@ -11,6 +12,7 @@ use crate::signal::Transition;
 
 pub use floor::{Floor, Span};
 pub use interruption::InterruptionDetector;
+pub use lexicon::{Cues, Lexicon};
 
 /// One speaker's activity in the current frame, as the conversation tracker sees it.
 #[derive(Debug, Clone, Copy, Default)]

@@ -155,6 +155,9 @@ pub struct UtteranceFeatures {
     pub f0_range_st: Option<f32>,
     /// Share of the utterance's speech frames that were voiced.
     pub voiced_share: f32,
+    /// What the words tell (escalation, empathy, backchannel), from the playbook's lexicon.
+    #[serde(default)]
+    pub cues: crate::detect::Cues,
     /// Why the transcript is empty, when it is (a guard fired): "quiet", "no_speech",
     /// "phantom", "repetition", "too_short".
     #[serde(default, skip_serializing_if = "Option::is_none")]

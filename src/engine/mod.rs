@@ -8,6 +8,7 @@ pub use event::{CallSummary, Event, EventBody, Speaker, Utterance, UtteranceFeat
 
 use crate::asr::{AsrJob, AsrResult, AsrWorker};
 use crate::audio::SourceInfo;
+use crate::coach::Playbook;
 use crate::config::Config;
 use crate::detect::{Conversation, FrameView};
 use crate::signal::{self, ActivityDetector, FRAME, PitchTracker, Transition};
@@ -54,6 +55,7 @@ struct Side {
 
 pub struct Engine {
     cfg: Config,
+    playbook: Playbook,
     asr: Option<AsrWorker>,
     mode: AsrMode,
     source: SourceInfo,
@@ -70,7 +72,13 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(cfg: &Config, source: SourceInfo, asr: Option<AsrWorker>, mode: AsrMode) -> Engine {
+    pub fn new(
+        cfg: &Config,
+        playbook: &Playbook,
+        source: SourceInfo,
+        asr: Option<AsrWorker>,
+        mode: AsrMode,
+    ) -> Engine {
         let history_len = ((cfg.asr.preroll_ms + cfg.activity.onset_ms + 20) * 16) as usize;
         let echo_frames = signal::ms_to_frames(cfg.activity.echo_window_ms) as usize;
         let side = || Side {
@@ -84,6 +92,7 @@ impl Engine {
         };
         Engine {
             cfg: cfg.clone(),
+            playbook: playbook.clone(),
             asr,
             mode,
             source,
@@ -415,15 +424,16 @@ impl Engine {
                 speaker: r.speaker,
                 start_ms,
                 end_ms,
-                text: t.text,
                 words,
                 tension: None,
                 features: UtteranceFeatures {
+                    cues: self.playbook.lexicon.cues(&t.text),
                     no_speech_prob: round3(t.no_speech_prob),
                     avg_token_p: round3(t.avg_token_p),
                     dropped: t.dropped.map(str::to_string),
                     ..p.features
                 },
+                text: t.text,
             }),
         ));
     }

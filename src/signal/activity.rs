@@ -219,10 +219,22 @@ mod tests {
 
     #[test]
     fn echo_of_the_other_side_is_not_speech() {
-        let mut levels = vec![-70.0; 50];
-        levels.extend(vec![-52.0; 100]); // 32 dB under the other channel's -20 dB speech
-        assert!(run(&levels, -20.0).is_empty());
+        // Half a second of quiet line, then the other side talks at -20 dBFS and this channel
+        // carries its echo 32 dB down for 3 s.
+        let mut d = ActivityDetector::new(&ActivityConfig::default());
+        let mut out = Vec::new();
+        for i in 0..350u64 {
+            let (this, other) = if i < 50 {
+                (-70.0, -120.0)
+            } else {
+                (-52.0, -20.0)
+            };
+            out.extend(d.step(i, this, other, other > -60.0));
+        }
+        assert!(out.is_empty(), "{out:?}");
         // The same level is speech when the other side is quiet.
+        let mut levels = vec![-70.0; 50];
+        levels.extend(vec![-52.0; 100]);
         assert_eq!(run(&levels, -120.0).len(), 2);
     }
 
