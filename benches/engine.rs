@@ -36,7 +36,8 @@ fn analysis(c: &mut Criterion) {
         group.throughput(Throughput::Elements(agent.len() as u64));
         group.bench_function(name, |b| {
             b.iter(|| {
-                let mut engine = Engine::new(&cfg, &playbook, info.clone(), None, AsrMode::Wait);
+                let mut engine =
+                    Engine::new(&cfg, &playbook, info.clone(), Vec::new(), AsrMode::Wait);
                 let mut events = Vec::with_capacity(1024);
                 for (a, c) in agent.chunks(320).zip(customer.chunks(320)) {
                     engine.push(Speaker::Agent, a, &mut events);

@@ -105,7 +105,7 @@ fn main() {
             &Config::default(),
             &Playbook::default(),
             r.info().clone(),
-            None,
+            Vec::new(),
             AsrMode::Wait,
         );
         let mut events = Vec::new();

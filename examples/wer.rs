@@ -2,7 +2,7 @@
 //! through Hearken's streaming path (speech activity cuts utterances, the worker transcribes)
 //! against whole-file whisper on the same model.
 //!
-//!     cargo run --example wer
+//!     cargo run --example wer [AUDIO_CTX_MARGIN]
 //!
 //! Both use the same normalisation: lower case, punctuation removed, words split on anything
 //! that is not a letter, digit or apostrophe.
@@ -47,6 +47,11 @@ fn main() {
         },
         ..Config::default()
     };
+    let mut config = config;
+    if let Some(m) = std::env::args().nth(1) {
+        config.asr.audio_ctx_margin = m.parse().expect("margin in encoder frames");
+    }
+    let started = std::time::Instant::now();
     let path = model::verified_model(&config.model).expect("model");
     let mut whole = Whisper::load(&path, &config.asr).expect("whisper");
     let csv = std::fs::read_to_string(speech.join("transcripts.csv")).unwrap();
@@ -100,8 +105,10 @@ fn main() {
         e_stream += es;
     }
     println!(
-        "\nWER over {n} words: whole-file whisper {:.1} %, streaming path {:.1} %",
+        "\nWER over {n} words (audio_ctx margin {}): whole-file whisper {:.1} %, streaming path {:.1} % ({:.1} s)",
+        config.asr.audio_ctx_margin,
         100.0 * e_whole as f64 / n as f64,
-        100.0 * e_stream as f64 / n as f64
+        100.0 * e_stream as f64 / n as f64,
+        started.elapsed().as_secs_f64()
     );
 }

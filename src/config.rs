@@ -48,6 +48,10 @@ pub struct AsrConfig {
     pub no_speech_threshold: f32,
     /// Utterances whose speech frames average below this level (dBFS) are not transcribed.
     pub min_level_dbfs: f32,
+    /// Whisper's encoder runs on 50 frames per second of the utterance plus this many
+    /// (20 ms each) instead of its full 30 s window: the cost is nearly proportional, and too
+    /// tight a window makes whisper hallucinate (see the README's measurements).
+    pub audio_ctx_margin: u32,
 }
 
 impl Default for AsrConfig {
@@ -59,6 +63,7 @@ impl Default for AsrConfig {
             preroll_ms: 200,
             no_speech_threshold: 0.6,
             min_level_dbfs: -50.0,
+            audio_ctx_margin: 64,
         }
     }
 }

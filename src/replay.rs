@@ -1,6 +1,6 @@
 //! Replaying a recorded call through the engine, exactly as live audio would flow.
 
-use crate::asr::{AsrWorker, ModelError, Whisper, model};
+use crate::asr::{AsrWorker, ModelError, WhisperModel, model};
 use crate::audio::{AudioError, CallInput, CallReader};
 use crate::coach::Playbook;
 use crate::config::Config;
@@ -47,18 +47,26 @@ pub fn run(
     mut sink: impl FnMut(&Event) -> std::io::Result<()>,
 ) -> Result<CallSummary, ReplayError> {
     let mut reader = CallReader::open(&replay.input)?;
-    let worker = if replay.transcribe {
+    // One transcription worker per speaker, sharing one loaded model, so the two sides are
+    // transcribed in parallel; the engine keeps the stream in order (see `AsrMode::Wait`).
+    let workers = if replay.transcribe {
         let path = model::verified_model(&replay.config.model)?;
-        let whisper = Whisper::load(&path, &replay.config.asr)?;
-        Some(AsrWorker::spawn(Box::new(whisper)))
+        let model = WhisperModel::load(&path)?;
+        let mut workers = Vec::new();
+        for _ in Speaker::BOTH {
+            workers.push(AsrWorker::spawn(Box::new(
+                model.transcriber(&replay.config.asr)?,
+            )));
+        }
+        workers
     } else {
-        None
+        Vec::new()
     };
     let mut engine = Engine::new(
         &replay.config,
         &replay.playbook,
         reader.info().clone(),
-        worker,
+        workers,
         AsrMode::Wait,
     );
     let block = match replay.speed {

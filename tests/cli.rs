@@ -338,3 +338,37 @@ fn playbook_prints_and_checks() {
         .unwrap();
     assert_clean_failure(&out, &["bad.toml", "escalation"]);
 }
+
+#[test]
+fn replays_are_identical_at_any_speed_and_on_repeat() {
+    model();
+    // The first 9 s of the real-voices call: an agent turn, then the customer with the
+    // agent talking over them.
+    let dir = tmpdir();
+    let short = dir.path().join("short.wav");
+    let mut r = hound::WavReader::open(fixture("real_voices.wav")).unwrap();
+    let spec = r.spec();
+    let mut w = hound::WavWriter::create(&short, spec).unwrap();
+    for s in r.samples::<i16>().take(9 * 16_000 * 2) {
+        w.write_sample(s.unwrap()).unwrap();
+    }
+    w.finalize().unwrap();
+    let run = |speed: &str| {
+        let out = hearken()
+            .arg("replay")
+            .arg(&short)
+            .args(["--speed", speed, "--events", "-"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let max = run("max");
+    assert!(max.contains("\"type\":\"utterance\"") && max.contains("\"type\":\"interruption\""));
+    assert_eq!(run("max"), max, "two replays at full speed differ");
+    assert_eq!(
+        run("realtime"),
+        max,
+        "real-time replay differs from full speed"
+    );
+}

@@ -43,7 +43,7 @@ fn analyse(info: &SourceInfo, agent: &[f32], customer: &[f32], block: usize) -> 
         &Config::default(),
         &Playbook::default(),
         info.clone(),
-        None,
+        Vec::new(),
         AsrMode::Wait,
     );
     let mut events = Vec::new();

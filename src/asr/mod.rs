@@ -6,5 +6,5 @@ pub mod transcriber;
 pub mod worker;
 
 pub use model::ModelError;
-pub use transcriber::{Transcribe, Transcript, Whisper};
+pub use transcriber::{Transcribe, Transcript, Whisper, WhisperModel};
 pub use worker::{AsrJob, AsrResult, AsrWorker};

@@ -4,6 +4,7 @@ use super::guard;
 use super::model::ModelError;
 use crate::config::AsrConfig;
 use std::path::Path;
+use std::sync::Arc;
 use whisper_rs::{
     FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
 };
@@ -28,11 +29,16 @@ pub trait Transcribe: Send {
     fn transcribe(&mut self, audio: &[f32], level_db: f32) -> Result<Transcript, String>;
 }
 
-/// whisper.cpp through whisper-rs.
+/// The loaded model, shared by every transcriber made from it (one per speaker).
+#[derive(Clone)]
+pub struct WhisperModel {
+    ctx: Arc<WhisperContext>,
+    path: std::path::PathBuf,
+}
+
+/// whisper.cpp through whisper-rs: one decoding state on the shared model.
 pub struct Whisper {
-    // The state keeps the context alive (it holds an Arc to it); the context is kept here
-    // too for token lookups.
-    ctx: WhisperContext,
+    ctx: Arc<WhisperContext>,
     state: WhisperState,
     cfg: AsrConfig,
     threads: i32,
@@ -42,29 +48,46 @@ pub struct Whisper {
 /// with silence to this length.
 const MIN_WHISPER_SAMPLES: usize = 16_000 + 1_600;
 /// The encoder makes 50 frames per second of audio. Sizing its context to the utterance
-/// (instead of the full 30 s) is what makes short utterances cheap; the margin keeps whisper
-/// from hallucinating on a context that ends right at the last word.
+/// (instead of the full 30 s) is what makes short utterances cheap; a margin
+/// (`asr.audio_ctx_margin`) keeps whisper from hallucinating on a context that ends right at
+/// the last word.
 const AUDIO_CTX_PER_SEC: f32 = 50.0;
-const AUDIO_CTX_MARGIN: i32 = 128;
 
-impl Whisper {
-    pub fn load(path: &Path, cfg: &AsrConfig) -> Result<Whisper, ModelError> {
+impl WhisperModel {
+    /// Load a (checksum-verified) model file.
+    pub fn load(path: &Path) -> Result<WhisperModel, ModelError> {
         whisper_rs::install_logging_hooks();
-        let load_err = |reason: String| ModelError::Load {
-            path: path.to_owned(),
-            reason,
-        };
         let mut params = WhisperContextParameters::default();
         params.use_gpu(false);
-        let ctx =
-            WhisperContext::new_with_params(path, params).map_err(|e| load_err(e.to_string()))?;
-        let state = ctx.create_state().map_err(|e| load_err(e.to_string()))?;
+        let ctx = WhisperContext::new_with_params(path, params).map_err(|e| ModelError::Load {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Ok(WhisperModel {
+            ctx: Arc::new(ctx),
+            path: path.to_owned(),
+        })
+    }
+
+    /// A transcriber with its own decoding state on this model.
+    pub fn transcriber(&self, cfg: &AsrConfig) -> Result<Whisper, ModelError> {
+        let state = self.ctx.create_state().map_err(|e| ModelError::Load {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        })?;
         Ok(Whisper {
-            ctx,
+            ctx: self.ctx.clone(),
             state,
             cfg: cfg.clone(),
             threads: cfg.effective_threads() as i32,
         })
+    }
+}
+
+impl Whisper {
+    /// Load a model and make one transcriber on it.
+    pub fn load(path: &Path, cfg: &AsrConfig) -> Result<Whisper, ModelError> {
+        WhisperModel::load(path)?.transcriber(cfg)
     }
 
     fn params(&self, n_samples: usize) -> FullParams<'static, 'static> {
@@ -84,7 +107,8 @@ impl Whisper {
         p.set_print_realtime(false);
         p.set_print_timestamps(false);
         let secs = n_samples as f32 / 16_000.0;
-        let ctx = ((secs * AUDIO_CTX_PER_SEC).ceil() as i32 + AUDIO_CTX_MARGIN).min(1500);
+        let ctx =
+            ((secs * AUDIO_CTX_PER_SEC).ceil() as i32 + self.cfg.audio_ctx_margin as i32).min(1500);
         p.set_audio_ctx(ctx);
         // No token limit: a loop that runs long makes whisper fall back to sampling at a higher
         // temperature, which usually recovers the words; a limit would hide the loop from that

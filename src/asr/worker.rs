@@ -6,7 +6,7 @@
 
 use super::transcriber::{Transcribe, Transcript};
 use crate::engine::Speaker;
-use crossbeam_channel::{Receiver, Sender, bounded};
+use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
 use std::panic::AssertUnwindSafe;
 use std::thread::JoinHandle;
 
@@ -41,7 +41,9 @@ const QUEUE: usize = 32;
 impl AsrWorker {
     pub fn spawn(mut transcriber: Box<dyn Transcribe>) -> AsrWorker {
         let (job_tx, job_rx) = bounded::<AsrJob>(QUEUE);
-        let (res_tx, res_rx) = bounded::<AsrResult>(QUEUE);
+        // Results are small and must never block the worker (the engine may itself be
+        // waiting to submit): unbounded.
+        let (res_tx, res_rx) = unbounded::<AsrResult>();
         let thread = std::thread::Builder::new()
             .name("hearken-asr".into())
             .spawn(move || {
@@ -86,6 +88,15 @@ impl AsrWorker {
             .expect("worker running")
             .send(job)
             .map_err(|_| "the transcription thread has stopped".to_string())
+    }
+
+    /// Queue a job without waiting; gives it back if the queue is full (live).
+    pub fn try_submit(&self, job: AsrJob) -> Result<(), AsrJob> {
+        self.jobs
+            .as_ref()
+            .expect("worker running")
+            .try_send(job)
+            .map_err(|e| e.into_inner())
     }
 
     /// Wait for the next result.

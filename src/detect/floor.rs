@@ -39,10 +39,6 @@ pub struct Floor {
     monologue_reported: bool,
     pub longest_monologue: [Option<Span>; 2],
     pub interruptions: [u32; 2],
-    /// Agent utterances in the pace window: (end_ms, duration_ms, words).
-    pace: VecDeque<(u64, u64, usize)>,
-    pace_window_ms: u64,
-    min_pace_speech_ms: u64,
 }
 
 impl Floor {
@@ -63,9 +59,6 @@ impl Floor {
             monologue_reported: false,
             longest_monologue: [None, None],
             interruptions: [0, 0],
-            pace: VecDeque::new(),
-            pace_window_ms: cfg.talk_share_window_ms as u64,
-            min_pace_speech_ms: cfg.min_pace_speech_ms as u64,
         }
     }
 
@@ -178,28 +171,6 @@ impl Floor {
         }
     }
 
-    pub fn utterance(&mut self, speaker: Speaker, start_ms: u64, end_ms: u64, words: usize) {
-        if speaker != Speaker::Agent || words == 0 {
-            return;
-        }
-        self.pace
-            .push_back((end_ms, end_ms.saturating_sub(start_ms), words));
-        while let Some(&(end, _, _)) = self.pace.front() {
-            if end + self.pace_window_ms < end_ms {
-                self.pace.pop_front();
-            } else {
-                break;
-            }
-        }
-    }
-
-    /// Agent words per minute over the pace window, once there is enough agent speech.
-    pub fn agent_wpm(&self) -> Option<f32> {
-        let ms: u64 = self.pace.iter().map(|p| p.1).sum();
-        let words: usize = self.pace.iter().map(|p| p.2).sum();
-        (ms >= self.min_pace_speech_ms).then(|| (words as f32 * 60_000.0 / ms as f32).round())
-    }
-
     pub fn talk_share_window(&self) -> Option<f32> {
         let (a, c) = self
             .buckets
@@ -219,7 +190,8 @@ impl Floor {
         EventBody::Metrics {
             agent_talk_share_60s: self.talk_share_window(),
             agent_talk_share_call: self.talk_share_call(),
-            agent_wpm: self.agent_wpm(),
+            // Filled in by the engine's text stage, which sees the transcripts in order.
+            agent_wpm: None,
             silence_ms,
             interruptions_by_agent: self.interruptions[0],
             interruptions_by_customer: self.interruptions[1],

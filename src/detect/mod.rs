@@ -5,6 +5,7 @@
 pub mod floor;
 pub mod interruption;
 pub mod lexicon;
+pub mod pace;
 
 use crate::config::DetectConfig;
 use crate::engine::{EventBody, Speaker};
@@ -13,6 +14,7 @@ use crate::signal::Transition;
 pub use floor::{Floor, Span};
 pub use interruption::InterruptionDetector;
 pub use lexicon::{Cues, Lexicon};
+pub use pace::Pace;
 
 /// One speaker's activity in the current frame, as the conversation tracker sees it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -60,10 +62,5 @@ impl Conversation {
         if (index + 1).is_multiple_of(self.metrics_every) {
             out.push(self.floor.metrics(index));
         }
-    }
-
-    /// A transcript arrived: pace needs the words.
-    pub fn utterance(&mut self, speaker: Speaker, start_ms: u64, end_ms: u64, words: usize) {
-        self.floor.utterance(speaker, start_ms, end_ms, words);
     }
 }

@@ -6,20 +6,22 @@ pub mod event;
 
 pub use event::{CallSummary, Event, EventBody, Speaker, Utterance, UtteranceFeatures, Word};
 
-use crate::asr::{AsrJob, AsrResult, AsrWorker};
+use crate::asr::{AsrJob, AsrResult, AsrWorker, Transcript};
 use crate::audio::SourceInfo;
 use crate::coach::Playbook;
 use crate::config::Config;
-use crate::detect::{Conversation, FrameView};
+use crate::detect::{Conversation, FrameView, Pace};
 use crate::signal::{self, ActivityDetector, FRAME, PitchTracker, Transition};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
-/// How the engine treats the transcription thread.
+/// How the engine treats the transcription threads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AsrMode {
-    /// Wait for each transcript at the utterance's end (replay: deterministic).
+    /// Each transcript takes its place in the event stream at the moment its utterance ended,
+    /// however long whisper took: replay at any speed gives the same events. The engine keeps
+    /// analysing audio meanwhile and holds back later events until the transcript is in.
     Wait,
-    /// Never wait; emit transcripts when they arrive (live).
+    /// Transcripts are emitted when they arrive, at the engine time of their arrival (live).
     Live,
 }
 
@@ -53,10 +55,30 @@ struct Side {
     utterances: u32,
 }
 
+/// An utterance at whisper: what the engine already measured about it, and, once it is
+/// back, the transcript.
+struct Job {
+    speaker: Speaker,
+    start_sample: u64,
+    speech_start: u64,
+    speech_end: u64,
+    /// Engine time when the utterance was cut (its place in the stream in `Wait` mode).
+    cut_ms: u64,
+    features: UtteranceFeatures,
+    transcript: Option<Result<Transcript, String>>,
+}
+
+/// The event stream in order: events ready to go, and places held for transcripts.
+enum Item {
+    Ready(Event),
+    Transcript(u64),
+}
+
 pub struct Engine {
     cfg: Config,
     playbook: Playbook,
-    asr: Option<AsrWorker>,
+    /// Transcription workers: one per speaker (or one shared), none for analysis only.
+    asr: Vec<AsrWorker>,
     mode: AsrMode,
     source: SourceInfo,
     inbox: [Vec<f32>; 2],
@@ -65,18 +87,21 @@ pub struct Engine {
     /// Frames processed: the engine clock.
     frame: u64,
     next_job: u64,
-    /// Speech span (start frame, end frame) and level of each utterance at whisper, in order:
-    /// the worker answers first in, first out.
-    in_flight: VecDeque<Pending>,
+    jobs: BTreeMap<u64, Job>,
+    queue: VecDeque<Item>,
+    /// The text stage: what needs transcripts, applied in stream order.
+    pace: Pace,
     started: bool,
 }
 
 impl Engine {
+    /// `asr`: no workers (speech analysis only), one (shared by both speakers) or two (one
+    /// per speaker, agent first; the two run in parallel).
     pub fn new(
         cfg: &Config,
         playbook: &Playbook,
         source: SourceInfo,
-        asr: Option<AsrWorker>,
+        asr: Vec<AsrWorker>,
         mode: AsrMode,
     ) -> Engine {
         let history_len = ((cfg.asr.preroll_ms + cfg.activity.onset_ms + 20) * 16) as usize;
@@ -101,7 +126,12 @@ impl Engine {
             conversation: Conversation::new(&cfg.detect),
             frame: 0,
             next_job: 0,
-            in_flight: VecDeque::new(),
+            jobs: BTreeMap::new(),
+            queue: VecDeque::new(),
+            pace: Pace::new(
+                cfg.detect.talk_share_window_ms as u64,
+                cfg.detect.min_pace_speech_ms as u64,
+            ),
             started: false,
         }
     }
@@ -112,9 +142,9 @@ impl Engine {
     }
 
     /// Feed samples (16 kHz mono) for one speaker. Frames are analysed as soon as both
-    /// speakers have audio for them; events go to `out`.
+    /// speakers have audio for them; events that are ready go to `out`.
     pub fn push(&mut self, speaker: Speaker, samples: &[f32], out: &mut Vec<Event>) {
-        self.start(out);
+        self.start();
         self.inbox[speaker.index()].extend_from_slice(samples);
         let frames = self.inbox[0].len().min(self.inbox[1].len()) / FRAME;
         for k in 0..frames {
@@ -122,32 +152,25 @@ impl Engine {
             for (s, p) in pair.iter_mut().enumerate() {
                 p.copy_from_slice(&self.inbox[s][k * FRAME..(k + 1) * FRAME]);
             }
-            self.process_frame(&pair, out);
+            self.process_frame(&pair);
         }
         for b in self.inbox.iter_mut() {
             b.drain(..frames * FRAME);
         }
-        if self.mode == AsrMode::Live {
-            while let Some(r) = self.asr.as_ref().and_then(|w| w.try_recv()) {
-                self.emit_transcript(r, out);
-            }
-        }
+        self.collect_transcripts(false);
+        self.release(out);
     }
 
-    /// End of the call: close open speech, collect outstanding transcripts, emit `call_end`.
+    /// End of the call: close open speech, wait for outstanding transcripts, emit `call_end`.
     pub fn finish(mut self, out: &mut Vec<Event>) -> CallSummary {
-        self.start(out);
+        self.start();
         for s in Speaker::BOTH {
             if let Some(Transition::End { start, end }) = self.sides[s.index()].activity.finish() {
-                self.speech_ended(s, start, end, out);
+                self.speech_ended(s, start, end);
             }
         }
-        while !self.in_flight.is_empty() {
-            match self.asr.as_ref().map(|w| w.recv()) {
-                Some(Ok(r)) => self.emit_transcript(r, out),
-                _ => break,
-            }
-        }
+        self.collect_transcripts(true);
+        self.release(out);
         let floor = &mut self.conversation.floor;
         floor.finish(self.frame);
         let summary = CallSummary {
@@ -173,21 +196,111 @@ impl Engine {
         summary
     }
 
-    fn start(&mut self, out: &mut Vec<Event>) {
+    fn start(&mut self) {
         if !self.started {
             self.started = true;
-            out.push(Event::new(
+            self.queue.push_back(Item::Ready(Event::new(
                 0,
                 EventBody::CallStart {
                     source: self.source.source.clone(),
                     sample_rate: self.source.sample_rate,
                     channels: self.source.channels,
                 },
-            ));
+            )));
         }
     }
 
-    fn process_frame(&mut self, pair: &[[f32; FRAME]; 2], out: &mut Vec<Event>) {
+    fn emit(&mut self, body: EventBody) {
+        let e = Event::new(self.now_ms(), body);
+        self.queue.push_back(Item::Ready(e));
+    }
+
+    fn worker(&self, s: Speaker) -> Option<&AsrWorker> {
+        match self.asr.len() {
+            0 => None,
+            1 => self.asr.first(),
+            _ => self.asr.get(s.index()),
+        }
+    }
+
+    /// Take in whatever transcripts are back; with `all`, wait for every outstanding one.
+    fn collect_transcripts(&mut self, all: bool) {
+        for w in 0..self.asr.len() {
+            while let Some(r) = self.asr[w].try_recv() {
+                self.transcript_arrived(r);
+            }
+        }
+        if all {
+            while let Some((_, job)) = self.jobs.iter().find(|(_, j)| j.transcript.is_none()) {
+                let s = job.speaker;
+                match self.worker(s).map(|w| w.recv()) {
+                    Some(Ok(r)) => self.transcript_arrived(r),
+                    _ => {
+                        // The worker is gone: give up on its outstanding jobs, loudly.
+                        tracing::error!(
+                            "speech recognition stopped; {} utterances untranscribed",
+                            self.jobs.len()
+                        );
+                        for j in self.jobs.values_mut() {
+                            j.transcript
+                                .get_or_insert(Err("speech recognition stopped".into()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn transcript_arrived(&mut self, r: AsrResult) {
+        let Some(job) = self.jobs.get_mut(&r.id) else {
+            return;
+        };
+        job.transcript = Some(r.transcript);
+        if self.mode == AsrMode::Live {
+            // Live: its place in the stream is now.
+            self.queue.push_back(Item::Transcript(r.id));
+        }
+    }
+
+    /// Hand over, in order, every event whose turn has come.
+    fn release(&mut self, out: &mut Vec<Event>) {
+        while let Some(front) = self.queue.front() {
+            let event = match front {
+                Item::Ready(_) => match self.queue.pop_front() {
+                    Some(Item::Ready(e)) => e,
+                    _ => unreachable!(),
+                },
+                Item::Transcript(id) => {
+                    let id = *id;
+                    if self.jobs.get(&id).is_none_or(|j| j.transcript.is_none()) {
+                        break;
+                    }
+                    self.queue.pop_front();
+                    match self.utterance_event(id) {
+                        Some(e) => e,
+                        None => continue,
+                    }
+                }
+            };
+            out.push(self.text_stage(event));
+        }
+    }
+
+    /// What depends on transcripts is applied here, in stream order, so it cannot depend on
+    /// how fast whisper was.
+    fn text_stage(&mut self, mut e: Event) -> Event {
+        match &mut e.body {
+            EventBody::Utterance(u) if u.speaker == Speaker::Agent => {
+                self.pace
+                    .add(u.start_ms, u.end_ms, u.text.split_whitespace().count());
+            }
+            EventBody::Metrics { agent_wpm, .. } => *agent_wpm = self.pace.wpm(),
+            _ => {}
+        }
+        e
+    }
+
+    fn process_frame(&mut self, pair: &[[f32; FRAME]; 2]) {
         let index = self.frame;
         self.frame += 1;
         let levels = [signal::level_db(&pair[0]), signal::level_db(&pair[1])];
@@ -233,9 +346,9 @@ impl Engine {
         for s in Speaker::BOTH {
             match transitions[s.index()] {
                 Some(Transition::Onset { start }) => {
-                    self.speech_started(s, start, index, levels[s.index()], out)
+                    self.speech_started(s, start, index, levels[s.index()])
                 }
-                Some(Transition::End { start, end }) => self.speech_ended(s, start, end, out),
+                Some(Transition::End { start, end }) => self.speech_ended(s, start, end),
                 None => {}
             }
         }
@@ -251,28 +364,19 @@ impl Engine {
         });
         let mut bodies = Vec::new();
         self.conversation.frame(index, &views, &mut bodies);
-        let now = self.now_ms();
-        out.extend(bodies.into_iter().map(|b| Event::new(now, b)));
+        for b in bodies {
+            self.emit(b);
+        }
         for s in Speaker::BOTH {
-            self.cut_long_utterance(s, out);
+            self.cut_long_utterance(s);
         }
     }
 
-    fn speech_started(
-        &mut self,
-        s: Speaker,
-        start: u64,
-        index: u64,
-        level: f32,
-        out: &mut Vec<Event>,
-    ) {
-        out.push(Event::new(
-            self.now_ms(),
-            EventBody::SpeechStart {
-                speaker: s,
-                start_ms: signal::frames_to_ms(start),
-            },
-        ));
+    fn speech_started(&mut self, s: Speaker, start: u64, index: u64, level: f32) {
+        self.emit(EventBody::SpeechStart {
+            speaker: s,
+            start_ms: signal::frames_to_ms(start),
+        });
         let preroll = (self.cfg.asr.preroll_ms * 16) as u64;
         let side = &mut self.sides[s.index()];
         let end_sample = (index + 1) * FRAME as u64;
@@ -292,15 +396,12 @@ impl Engine {
         });
     }
 
-    fn speech_ended(&mut self, s: Speaker, start: u64, end: u64, out: &mut Vec<Event>) {
-        out.push(Event::new(
-            self.now_ms(),
-            EventBody::SpeechEnd {
-                speaker: s,
-                start_ms: signal::frames_to_ms(start),
-                end_ms: signal::frames_to_ms(end),
-            },
-        ));
+    fn speech_ended(&mut self, s: Speaker, start: u64, end: u64) {
+        self.emit(EventBody::SpeechEnd {
+            speaker: s,
+            start_ms: signal::frames_to_ms(start),
+            end_ms: signal::frames_to_ms(end),
+        });
         let side = &mut self.sides[s.index()];
         side.speech_frames += end - start;
         if let Some(mut u) = side.utt.take() {
@@ -309,13 +410,13 @@ impl Engine {
             u.audio.truncate(keep);
             let speech_frames = (end.saturating_sub(u.speech_start)) as usize;
             u.levels.truncate(speech_frames.min(u.levels.len()));
-            self.submit(s, u, end, out);
+            self.submit(s, u, end);
         }
     }
 
     /// A turn longer than the maximum utterance goes to whisper in pieces, each cut at the
     /// quietest moment of its last second.
-    fn cut_long_utterance(&mut self, s: Speaker, out: &mut Vec<Event>) {
+    fn cut_long_utterance(&mut self, s: Speaker) {
         let max = (self.cfg.asr.max_utterance_ms * 16) as usize;
         let search = (CUT_SEARCH_MS / 10) as usize;
         let side = &mut self.sides[s.index()];
@@ -343,12 +444,12 @@ impl Engine {
         let mut first = std::mem::replace(u, rest);
         first.audio.truncate(split);
         first.levels.truncate(cut);
-        self.submit(s, first, cut_frame, out);
+        self.submit(s, first, cut_frame);
     }
 
-    fn submit(&mut self, s: Speaker, u: Utt, end_frame: u64, out: &mut Vec<Event>) {
+    fn submit(&mut self, s: Speaker, u: Utt, end_frame: u64) {
         let speech_ms = signal::frames_to_ms(end_frame.saturating_sub(u.speech_start));
-        if speech_ms < self.cfg.asr.min_utterance_ms as u64 || self.asr.is_none() {
+        if speech_ms < self.cfg.asr.min_utterance_ms as u64 || self.asr.is_empty() {
             return;
         }
         let level_db = if u.levels.is_empty() {
@@ -356,50 +457,75 @@ impl Engine {
         } else {
             u.levels.iter().sum::<f32>() / u.levels.len() as f32
         };
-        let pending = Pending {
+        let id = self.next_job;
+        self.next_job += 1;
+        let job = Job {
+            speaker: s,
+            start_sample: u.start_sample,
             speech_start: u.speech_start,
             speech_end: end_frame,
+            cut_ms: self.now_ms(),
             features: UtteranceFeatures {
                 level_db: round1(level_db),
                 voiced_share: round3(u.voiced as f32 / u.levels.len().max(1) as f32),
                 ..pitch_features(u.f0)
             },
+            transcript: None,
         };
-        let job = AsrJob {
-            id: self.next_job,
+        let request = AsrJob {
+            id,
             speaker: s,
             start_sample: u.start_sample,
             audio: u.audio,
             level_db,
         };
-        self.next_job += 1;
-        let worker = self.asr.as_ref().expect("checked above");
-        if let Err(e) = worker.submit(job) {
-            tracing::error!("{e}");
+        let worker = self.worker(s).expect("checked above");
+        let sent = match self.mode {
+            // Replay: wait for room (whisper sets the pace).
+            AsrMode::Wait => worker.submit(request).map_err(|e| e.to_string()),
+            // Live: never wait; a full queue means whisper is behind.
+            AsrMode::Live => worker
+                .try_submit(request)
+                .map_err(|_| "queue full".to_string()),
+        };
+        if let Err(e) = sent {
+            // Never silently: the utterance still appears, without text, saying why.
+            tracing::warn!("{s} utterance not transcribed: {e}");
+            self.jobs.insert(
+                id,
+                Job {
+                    transcript: Some(Err(e)),
+                    ..job
+                },
+            );
+            self.queue.push_back(Item::Transcript(id));
             return;
         }
-        self.in_flight.push_back(pending);
+        self.jobs.insert(id, job);
         if self.mode == AsrMode::Wait {
-            match worker.recv() {
-                Ok(r) => self.emit_transcript(r, out),
-                Err(e) => tracing::error!("{e}"),
-            }
+            self.queue.push_back(Item::Transcript(id));
         }
     }
 
-    fn emit_transcript(&mut self, r: AsrResult, out: &mut Vec<Event>) {
-        let p = self
-            .in_flight
-            .pop_front()
-            .expect("one pending utterance per job");
-        let t = match r.transcript {
+    /// The `utterance` event for a job whose transcript is back, at its place in the stream.
+    fn utterance_event(&mut self, id: u64) -> Option<Event> {
+        let job = self.jobs.remove(&id)?;
+        let t = match job.transcript? {
             Ok(t) => t,
-            Err(e) => {
-                tracing::warn!("no transcript for a {} utterance: {e}", r.speaker);
-                return;
-            }
+            Err(e) => Transcript {
+                dropped: Some(if e.contains("queue full") {
+                    "asr_behind"
+                } else {
+                    "asr_error"
+                }),
+                ..Transcript::default()
+            },
         };
-        let offset = signal::samples_to_ms(r.start_sample);
+        let t_ms = match self.mode {
+            AsrMode::Wait => job.cut_ms,
+            AsrMode::Live => self.now_ms(),
+        };
+        let offset = signal::samples_to_ms(job.start_sample);
         let words: Vec<Word> = t
             .words
             .iter()
@@ -410,20 +536,13 @@ impl Engine {
                 p: *p,
             })
             .collect();
-        let (start_ms, end_ms) = (
-            signal::frames_to_ms(p.speech_start),
-            signal::frames_to_ms(p.speech_end),
-        );
-        let n_words = t.text.split_whitespace().count();
-        self.conversation
-            .utterance(r.speaker, start_ms, end_ms, n_words);
-        self.sides[r.speaker.index()].utterances += 1;
-        out.push(Event::new(
-            self.now_ms(),
+        self.sides[job.speaker.index()].utterances += 1;
+        Some(Event::new(
+            t_ms,
             EventBody::Utterance(Utterance {
-                speaker: r.speaker,
-                start_ms,
-                end_ms,
+                speaker: job.speaker,
+                start_ms: signal::frames_to_ms(job.speech_start),
+                end_ms: signal::frames_to_ms(job.speech_end),
                 words,
                 tension: None,
                 features: UtteranceFeatures {
@@ -431,19 +550,12 @@ impl Engine {
                     no_speech_prob: round3(t.no_speech_prob),
                     avg_token_p: round3(t.avg_token_p),
                     dropped: t.dropped.map(str::to_string),
-                    ..p.features
+                    ..job.features
                 },
                 text: t.text,
             }),
-        ));
+        ))
     }
-}
-
-/// An utterance at whisper: what the engine already measured about it.
-struct Pending {
-    speech_start: u64,
-    speech_end: u64,
-    features: UtteranceFeatures,
 }
 
 /// Median F0 and its 10th-90th percentile spread in semitones.
