@@ -3,6 +3,7 @@
 //! errors that name the key.
 
 use crate::detect::Lexicon;
+use crate::detect::tension::TensionSettings;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,8 @@ use std::path::{Path, PathBuf};
 pub struct Playbook {
     /// Word lists: escalation cues, profanity, empathy phrases, backchannels.
     pub lexicon: Lexicon,
+    /// The customer tension model: cue weights, baseline, smoothing, level thresholds.
+    pub tension: TensionSettings,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -50,7 +50,6 @@ impl Default for Lexicon {
                 "fourth time",
                 "again and again",
                 "every time",
-                "nobody has fixed",
                 "not good enough",
                 "fed up",
                 "sick of",

@@ -6,6 +6,7 @@ pub mod floor;
 pub mod interruption;
 pub mod lexicon;
 pub mod pace;
+pub mod tension;
 
 use crate::config::DetectConfig;
 use crate::engine::{EventBody, Speaker};

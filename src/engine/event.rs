@@ -91,6 +91,13 @@ pub enum EventBody {
         overlap_ms: u64,
         cut_off: bool,
     },
+    /// The customer's tension changed level (`calm`, `elevated`, `high`); `score` is the
+    /// running score 0..1; `reason` what moved it, in words.
+    Tension {
+        level: crate::detect::tension::Level,
+        score: f32,
+        reason: String,
+    },
     /// Both sides have been silent for the dead-air threshold since `start_ms`.
     DeadAir { start_ms: u64, silence_ms: u64 },
     /// `speaker` has held the floor since `start_ms` for the monologue threshold.
@@ -155,6 +162,12 @@ pub struct UtteranceFeatures {
     pub f0_range_st: Option<f32>,
     /// Share of the utterance's speech frames that were voiced.
     pub voiced_share: f32,
+    /// High-to-low frequency balance of the speech frames, dB (vocal effort).
+    pub effort_db: f32,
+    /// Customer utterances: how far this one is from the customer's calm baseline (the
+    /// acoustic cues behind `tension`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vs_baseline: Option<crate::detect::tension::AcousticDelta>,
     /// What the words tell (escalation, empathy, backchannel), from the playbook's lexicon.
     #[serde(default)]
     pub cues: crate::detect::Cues,
@@ -197,6 +210,7 @@ impl Event {
             EventBody::Utterance(_) => "utterance",
             EventBody::Interruption { .. } => "interruption",
             EventBody::DeadAir { .. } => "dead_air",
+            EventBody::Tension { .. } => "tension",
             EventBody::Monologue { .. } => "monologue",
             EventBody::Metrics { .. } => "metrics",
         }

@@ -10,8 +10,11 @@ use crate::asr::{AsrJob, AsrResult, AsrWorker, Transcript};
 use crate::audio::SourceInfo;
 use crate::coach::Playbook;
 use crate::config::Config;
+use crate::detect::tension::TensionTracker;
 use crate::detect::{Conversation, FrameView, Pace};
-use crate::signal::{self, ActivityDetector, FRAME, PitchTracker, Transition};
+use crate::signal::{
+    self, ActivityDetector, FRAME, PitchTracker, Prosody, ProsodyAccumulator, Transition,
+};
 use std::collections::{BTreeMap, VecDeque};
 
 /// How the engine treats the transcription threads.
@@ -38,9 +41,8 @@ struct Utt {
     speech_start: u64,
     audio: Vec<f32>,
     levels: Vec<f32>,
-    /// F0 of the voiced frames.
-    f0: Vec<f32>,
-    voiced: u32,
+    /// Level, pitch and effort of the speech frames.
+    prosody: ProsodyAccumulator,
 }
 
 struct Side {
@@ -65,12 +67,13 @@ struct Job {
     /// Engine time when the utterance was cut (its place in the stream in `Wait` mode).
     cut_ms: u64,
     features: UtteranceFeatures,
+    prosody: Prosody,
     transcript: Option<Result<Transcript, String>>,
 }
 
 /// The event stream in order: events ready to go, and places held for transcripts.
 enum Item {
-    Ready(Event),
+    Ready(Box<Event>),
     Transcript(u64),
 }
 
@@ -91,6 +94,7 @@ pub struct Engine {
     queue: VecDeque<Item>,
     /// The text stage: what needs transcripts, applied in stream order.
     pace: Pace,
+    tension: TensionTracker,
     started: bool,
 }
 
@@ -128,6 +132,7 @@ impl Engine {
             next_job: 0,
             jobs: BTreeMap::new(),
             queue: VecDeque::new(),
+            tension: TensionTracker::new(&playbook.tension),
             pace: Pace::new(
                 cfg.detect.talk_share_window_ms as u64,
                 cfg.detect.min_pace_speech_ms as u64,
@@ -199,20 +204,20 @@ impl Engine {
     fn start(&mut self) {
         if !self.started {
             self.started = true;
-            self.queue.push_back(Item::Ready(Event::new(
+            self.queue.push_back(Item::Ready(Box::new(Event::new(
                 0,
                 EventBody::CallStart {
                     source: self.source.source.clone(),
                     sample_rate: self.source.sample_rate,
                     channels: self.source.channels,
                 },
-            )));
+            ))));
         }
     }
 
     fn emit(&mut self, body: EventBody) {
         let e = Event::new(self.now_ms(), body);
-        self.queue.push_back(Item::Ready(e));
+        self.queue.push_back(Item::Ready(Box::new(e)));
     }
 
     fn worker(&self, s: Speaker) -> Option<&AsrWorker> {
@@ -267,7 +272,7 @@ impl Engine {
         while let Some(front) = self.queue.front() {
             let event = match front {
                 Item::Ready(_) => match self.queue.pop_front() {
-                    Some(Item::Ready(e)) => e,
+                    Some(Item::Ready(e)) => *e,
                     _ => unreachable!(),
                 },
                 Item::Transcript(id) => {
@@ -276,7 +281,7 @@ impl Engine {
                         break;
                     }
                     self.queue.pop_front();
-                    match self.utterance_event(id) {
+                    match self.utterance_event(id, out) {
                         Some(e) => e,
                         None => continue,
                     }
@@ -290,6 +295,11 @@ impl Engine {
     /// how fast whisper was.
     fn text_stage(&mut self, mut e: Event) -> Event {
         match &mut e.body {
+            EventBody::Interruption {
+                by: Speaker::Customer,
+                onset_ms,
+                ..
+            } => self.tension.customer_interrupted(*onset_ms),
             EventBody::Utterance(u) if u.speaker == Speaker::Agent => {
                 self.pace
                     .add(u.start_ms, u.end_ms, u.text.split_whitespace().count());
@@ -335,11 +345,8 @@ impl Engine {
                 u.audio.extend_from_slice(&pair[i]);
                 u.levels.push(levels[i]);
                 // Pitch costs the most per frame: only on frames that are speech.
-                if side.activity.frame_active()
-                    && let Some(f0) = side.pitch.estimate()
-                {
-                    u.f0.push(f0);
-                    u.voiced += 1;
+                if side.activity.frame_active() {
+                    u.prosody.add(&pair[i], levels[i], side.pitch.estimate());
                 }
             }
         }
@@ -391,8 +398,7 @@ impl Engine {
             speech_start: start,
             audio,
             levels: vec![level; frames_in],
-            f0: Vec::new(),
-            voiced: 0,
+            prosody: ProsodyAccumulator::default(),
         });
     }
 
@@ -438,8 +444,7 @@ impl Engine {
             speech_start: cut_frame,
             audio: u.audio[split.min(u.audio.len())..].to_vec(),
             levels: u.levels[cut.min(n)..].to_vec(),
-            f0: Vec::new(),
-            voiced: 0,
+            prosody: ProsodyAccumulator::default(),
         };
         let mut first = std::mem::replace(u, rest);
         first.audio.truncate(split);
@@ -459,6 +464,7 @@ impl Engine {
         };
         let id = self.next_job;
         self.next_job += 1;
+        let prosody = u.prosody.finish();
         let job = Job {
             speaker: s,
             start_sample: u.start_sample,
@@ -467,9 +473,13 @@ impl Engine {
             cut_ms: self.now_ms(),
             features: UtteranceFeatures {
                 level_db: round1(level_db),
-                voiced_share: round3(u.voiced as f32 / u.levels.len().max(1) as f32),
-                ..pitch_features(u.f0)
+                f0_median_hz: prosody.f0_median_hz.map(round1),
+                f0_range_st: prosody.f0_range_st.map(round1),
+                effort_db: round1(prosody.effort_db),
+                voiced_share: round3(prosody.voiced_share),
+                ..UtteranceFeatures::default()
             },
+            prosody,
             transcript: None,
         };
         let request = AsrJob {
@@ -508,7 +518,7 @@ impl Engine {
     }
 
     /// The `utterance` event for a job whose transcript is back, at its place in the stream.
-    fn utterance_event(&mut self, id: u64) -> Option<Event> {
+    fn utterance_event(&mut self, id: u64, out: &mut Vec<Event>) -> Option<Event> {
         let job = self.jobs.remove(&id)?;
         let t = match job.transcript? {
             Ok(t) => t,
@@ -537,16 +547,33 @@ impl Engine {
             })
             .collect();
         self.sides[job.speaker.index()].utterances += 1;
-        Some(Event::new(
+        let cues = self.playbook.lexicon.cues(&t.text);
+        let start_ms = signal::frames_to_ms(job.speech_start);
+        let end_ms = signal::frames_to_ms(job.speech_end);
+        // Customer tension, in stream order. Utterances whose words a guard dropped (noise)
+        // do not count.
+        let mut tension = None;
+        let mut vs_baseline = None;
+        let mut change = None;
+        if job.speaker == Speaker::Customer && t.dropped.is_none() && job.prosody.frames > 0 {
+            let u = self
+                .tension
+                .utterance(&job.prosody, &cues.escalation, start_ms, end_ms);
+            tension = Some(u.score);
+            vs_baseline = Some(u.delta);
+            change = u.change;
+        }
+        let utterance = Event::new(
             t_ms,
             EventBody::Utterance(Utterance {
                 speaker: job.speaker,
-                start_ms: signal::frames_to_ms(job.speech_start),
-                end_ms: signal::frames_to_ms(job.speech_end),
+                start_ms,
+                end_ms,
                 words,
-                tension: None,
+                tension,
                 features: UtteranceFeatures {
-                    cues: self.playbook.lexicon.cues(&t.text),
+                    cues,
+                    vs_baseline,
                     no_speech_prob: round3(t.no_speech_prob),
                     avg_token_p: round3(t.avg_token_p),
                     dropped: t.dropped.map(str::to_string),
@@ -554,21 +581,21 @@ impl Engine {
                 },
                 text: t.text,
             }),
+        );
+        let Some(c) = change else {
+            return Some(utterance);
+        };
+        // The utterance first, then the level change it caused, at the same time.
+        let u = self.text_stage(utterance);
+        out.push(u);
+        Some(Event::new(
+            t_ms,
+            EventBody::Tension {
+                level: c.level,
+                score: c.score,
+                reason: c.reason,
+            },
         ))
-    }
-}
-
-/// Median F0 and its 10th-90th percentile spread in semitones.
-fn pitch_features(mut f0: Vec<f32>) -> UtteranceFeatures {
-    if f0.len() < 5 {
-        return UtteranceFeatures::default();
-    }
-    f0.sort_by(f32::total_cmp);
-    let at = |q: f32| f0[((f0.len() - 1) as f32 * q).round() as usize];
-    UtteranceFeatures {
-        f0_median_hz: Some(round1(at(0.5))),
-        f0_range_st: Some(round1(signal::pitch::semitones(at(0.9), at(0.1)))),
-        ..Default::default()
     }
 }
 

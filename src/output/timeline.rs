@@ -46,6 +46,14 @@ pub fn line(e: &Event) -> Option<String> {
             if *cut_off { ", cutting them off" } else { "" },
             overlap_ms
         ),
+        EventBody::Tension {
+            level,
+            score,
+            reason,
+        } => format!(
+            "TENSION       customer {} ({score:.2}): {reason}",
+            format!("{level:?}").to_uppercase()
+        ),
         EventBody::DeadAir {
             start_ms,
             silence_ms,

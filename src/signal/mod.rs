@@ -6,9 +6,11 @@
 pub mod activity;
 pub mod echo;
 pub mod pitch;
+pub mod prosody;
 
 pub use activity::{ActivityDetector, Transition};
 pub use pitch::PitchTracker;
+pub use prosody::{Prosody, ProsodyAccumulator};
 
 /// Samples per analysis frame: 10 ms at 16 kHz.
 pub const FRAME: usize = 160;

@@ -1,0 +1,379 @@
+//! Customer tension: how far the customer's voice has moved from their own calm baseline,
+//! what they say, and how they behave, as a score with reasons a trainer would accept.
+//!
+//! A person's "loud" is relative, so every acoustic cue is measured against the same
+//! customer earlier in the call. The cues and their weights are few and readable:
+//! - pitch level, in semitones above the baseline (raised voice);
+//! - pitch range, in semitones wider than the baseline (agitated intonation);
+//! - loudness, in dB above the baseline (often flattened by a phone line's automatic gain
+//!   control, so it carries the least weight);
+//! - vocal effort, the high-to-low frequency balance in dB above the baseline (survives gain
+//!   control);
+//! - escalation words and profanity from the playbook's lexicon;
+//! - talking over the agent.
+//!
+//! Weights were set by measuring on EmoDB (`examples/emodb_auc.rs`, see the README).
+
+use crate::signal::pitch::semitones;
+use crate::signal::prosody::Prosody;
+use serde::{Deserialize, Serialize};
+
+/// How far one utterance is from the baseline.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct AcousticDelta {
+    pub pitch_st: f32,
+    pub range_st: f32,
+    pub level_db: f32,
+    pub effort_db: f32,
+}
+
+impl AcousticDelta {
+    pub fn between(p: &Prosody, base: &Prosody) -> AcousticDelta {
+        let pitch_st = match (p.f0_median_hz, base.f0_median_hz) {
+            (Some(a), Some(b)) => semitones(a, b),
+            _ => 0.0,
+        };
+        let range_st = match (p.f0_range_st, base.f0_range_st) {
+            (Some(a), Some(b)) => a - b,
+            _ => 0.0,
+        };
+        AcousticDelta {
+            pitch_st,
+            range_st,
+            level_db: p.level_db - base.level_db,
+            effort_db: p.effort_db - base.effort_db,
+        }
+    }
+}
+
+/// The weights of each cue: the score rises by `weight` for every `unit` of rise above the
+/// baseline. Rises below `dead zone` count for nothing (ordinary variation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TensionWeights {
+    /// Per semitone of raised pitch.
+    pub pitch_per_st: f32,
+    /// Per semitone of wider pitch range.
+    pub range_per_st: f32,
+    /// Per dB louder.
+    pub level_per_db: f32,
+    /// Per dB more high-frequency energy (vocal effort).
+    pub effort_per_db: f32,
+    /// Ordinary variation ignored on each acoustic cue (in its own unit).
+    pub dead_zone: f32,
+    /// Per escalation word or phrase in the utterance (at most two count).
+    pub per_escalation_cue: f32,
+    /// When the customer talked over the agent in this utterance.
+    pub interrupting: f32,
+}
+
+impl Default for TensionWeights {
+    fn default() -> Self {
+        TensionWeights {
+            pitch_per_st: 0.12,
+            range_per_st: 0.04,
+            level_per_db: 0.05,
+            effort_per_db: 0.10,
+            dead_zone: 1.0,
+            per_escalation_cue: 0.35,
+            interrupting: 0.25,
+        }
+    }
+}
+
+/// Raw evidence to a 0..1 score: 1 - e^-x, so evidence adds up but never passes 1.
+fn squash(x: f32) -> f32 {
+    1.0 - (-x.max(0.0)).exp()
+}
+
+/// The acoustic part of the score (0..1) and its reasons, strongest first.
+pub fn acoustic_score(d: &AcousticDelta, w: &TensionWeights) -> (f32, Vec<String>) {
+    let over = |v: f32| (v - w.dead_zone).max(0.0);
+    let parts = [
+        (
+            w.pitch_per_st * over(d.pitch_st),
+            format!("pitch up {:.0} semitones", d.pitch_st),
+        ),
+        (
+            w.range_per_st * over(d.range_st),
+            format!("pitch range {:.0} semitones wider", d.range_st),
+        ),
+        (
+            w.level_per_db * over(d.level_db),
+            format!("louder by {:.0} dB", d.level_db),
+        ),
+        (
+            w.effort_per_db * over(d.effort_db),
+            format!("strained voice (+{:.0} dB effort)", d.effort_db),
+        ),
+    ];
+    let raw: f32 = parts.iter().map(|p| p.0).sum();
+    let mut reasons: Vec<(f32, String)> = parts.into_iter().filter(|p| p.0 >= 0.05).collect();
+    reasons.sort_by(|a, b| b.0.total_cmp(&a.0));
+    (squash(raw), reasons.into_iter().map(|r| r.1).collect())
+}
+
+/// Tension levels, with hysteresis between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Calm,
+    Elevated,
+    High,
+}
+
+/// The tension model's settings (the playbook's `[tension]` section).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TensionSettings {
+    pub weights: TensionWeights,
+    /// The customer's baseline is their first this-much of speech without escalation words.
+    pub baseline_ms: u32,
+    /// How much a customer utterance moves the running score towards its own score when it is
+    /// higher (0..1): tension should show at once...
+    pub rise: f32,
+    /// ...and when it is lower: it should ease off over a few calm utterances, not flicker.
+    pub fall: f32,
+    /// Enter `elevated` at this running score, leave it below `elevated_off`.
+    pub elevated_on: f32,
+    pub elevated_off: f32,
+    /// Enter `high` at this running score, leave it below `high_off`.
+    pub high_on: f32,
+    pub high_off: f32,
+}
+
+impl Default for TensionSettings {
+    fn default() -> Self {
+        TensionSettings {
+            weights: TensionWeights::default(),
+            baseline_ms: 6_000,
+            rise: 0.8,
+            fall: 0.4,
+            elevated_on: 0.40,
+            elevated_off: 0.25,
+            high_on: 0.60,
+            high_off: 0.45,
+        }
+    }
+}
+
+/// A change of tension level, with the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelChange {
+    pub level: Level,
+    pub score: f32,
+    pub reason: String,
+}
+
+/// What the tracker says about one customer utterance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UtteranceTension {
+    pub score: f32,
+    pub delta: AcousticDelta,
+    pub change: Option<LevelChange>,
+}
+
+/// The running tension of one customer through a call.
+pub struct TensionTracker {
+    cfg: TensionSettings,
+    base_frames: u32,
+    base: BaselineSums,
+    running: f32,
+    level: Level,
+    /// Onsets of the customer's interruptions of the agent not yet matched to an utterance.
+    interruptions: Vec<u64>,
+}
+
+#[derive(Default)]
+struct BaselineSums {
+    level: f64,
+    effort: f64,
+    frames: f64,
+    f0: f64,
+    range: f64,
+    voiced_frames: f64,
+}
+
+impl BaselineSums {
+    fn add(&mut self, p: &Prosody) {
+        let n = p.frames as f64;
+        self.level += p.level_db as f64 * n;
+        self.effort += p.effort_db as f64 * n;
+        self.frames += n;
+        if let (Some(f), Some(r)) = (p.f0_median_hz, p.f0_range_st) {
+            self.f0 += f as f64 * n;
+            self.range += r as f64 * n;
+            self.voiced_frames += n;
+        }
+    }
+
+    fn get(&self) -> Option<Prosody> {
+        (self.frames > 0.0).then(|| Prosody {
+            level_db: (self.level / self.frames) as f32,
+            effort_db: (self.effort / self.frames) as f32,
+            f0_median_hz: (self.voiced_frames > 0.0).then(|| (self.f0 / self.voiced_frames) as f32),
+            f0_range_st: (self.voiced_frames > 0.0)
+                .then(|| (self.range / self.voiced_frames) as f32),
+            voiced_share: 0.0,
+            frames: self.frames as u32,
+        })
+    }
+}
+
+impl TensionTracker {
+    pub fn new(cfg: &TensionSettings) -> Self {
+        TensionTracker {
+            cfg: cfg.clone(),
+            base_frames: 0,
+            base: BaselineSums::default(),
+            running: 0.0,
+            level: Level::Calm,
+            interruptions: Vec::new(),
+        }
+    }
+
+    pub fn level(&self) -> Level {
+        self.level
+    }
+
+    /// The customer talked over the agent at `onset_ms`.
+    pub fn customer_interrupted(&mut self, onset_ms: u64) {
+        self.interruptions.push(onset_ms);
+    }
+
+    /// Score a customer utterance and update the running level.
+    pub fn utterance(
+        &mut self,
+        prosody: &Prosody,
+        escalation: &[String],
+        start_ms: u64,
+        end_ms: u64,
+    ) -> UtteranceTension {
+        let w = &self.cfg.weights;
+        let delta = match self.base.get() {
+            Some(b) => AcousticDelta::between(prosody, &b),
+            None => AcousticDelta::default(),
+        };
+        let (acoustic, mut reasons) = acoustic_score(&delta, w);
+        let interrupting = self
+            .interruptions
+            .iter()
+            .any(|&o| o + 200 >= start_ms && o <= end_ms);
+        self.interruptions.retain(|&o| o > end_ms);
+        let cues = escalation.len().min(2) as f32;
+        let raw = -(1.0 - acoustic).ln()
+            + w.per_escalation_cue * cues
+            + if interrupting { w.interrupting } else { 0.0 };
+        let score = squash(raw);
+        if !escalation.is_empty() {
+            let said: Vec<String> = escalation
+                .iter()
+                .take(3)
+                .map(|c| format!("'{c}'"))
+                .collect();
+            reasons.push(format!("said {}", said.join(", ")));
+        }
+        if interrupting {
+            reasons.push("talked over the agent".into());
+        }
+        // The first calm stretch becomes the baseline: the first utterance always (there is
+        // nothing to compare it with), then those without escalation until it is long enough.
+        let first = self.base_frames == 0;
+        if first
+            || (self.base_frames < self.cfg.baseline_ms / 10
+                && escalation.is_empty()
+                && score < self.cfg.elevated_on)
+        {
+            self.base.add(prosody);
+            self.base_frames += prosody.frames.max(1);
+        }
+        let alpha = if score > self.running {
+            self.cfg.rise
+        } else {
+            self.cfg.fall
+        };
+        self.running += alpha * (score - self.running);
+        let r = self.running;
+        let next = match self.level {
+            Level::Calm if r >= self.cfg.high_on => Level::High,
+            Level::Calm if r >= self.cfg.elevated_on => Level::Elevated,
+            Level::Elevated if r >= self.cfg.high_on => Level::High,
+            Level::Elevated if r < self.cfg.elevated_off => Level::Calm,
+            Level::High if r < self.cfg.elevated_off => Level::Calm,
+            Level::High if r < self.cfg.high_off => Level::Elevated,
+            l => l,
+        };
+        let change = (next != self.level).then(|| {
+            let reason = if next < self.level || reasons.is_empty() {
+                "the customer sounds calmer".to_string()
+            } else {
+                reasons.join(", ")
+            };
+            self.level = next;
+            LevelChange {
+                level: next,
+                score: (r * 100.0).round() / 100.0,
+                reason,
+            }
+        });
+        UtteranceTension {
+            score: (score * 100.0).round() / 100.0,
+            delta: AcousticDelta {
+                pitch_st: (delta.pitch_st * 10.0).round() / 10.0,
+                range_st: (delta.range_st * 10.0).round() / 10.0,
+                level_db: (delta.level_db * 10.0).round() / 10.0,
+                effort_db: (delta.effort_db * 10.0).round() / 10.0,
+            },
+            change,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn voice(f0: f32, range: f32, level: f32, effort: f32) -> Prosody {
+        Prosody {
+            level_db: level,
+            f0_median_hz: Some(f0),
+            f0_range_st: Some(range),
+            effort_db: effort,
+            voiced_share: 0.6,
+            frames: 300,
+        }
+    }
+
+    #[test]
+    fn rises_through_the_levels_with_reasons_and_calms_down() {
+        let mut t = TensionTracker::new(&TensionSettings::default());
+        let calm = voice(200.0, 4.0, -25.0, -12.0);
+        for k in 0..3 {
+            let u = t.utterance(&calm, &[], k * 4000, k * 4000 + 3000);
+            assert!(u.change.is_none() && u.score < 0.1, "{u:?}");
+        }
+        let angry = voice(260.0, 7.0, -19.0, -8.0);
+        let mut levels = Vec::new();
+        for k in 3..6 {
+            let u = t.utterance(
+                &angry,
+                &["unacceptable".to_string()],
+                k * 4000,
+                k * 4000 + 3000,
+            );
+            if let Some(c) = u.change {
+                levels.push(c.level);
+                assert!(
+                    c.reason.contains("pitch up") && c.reason.contains("'unacceptable'"),
+                    "{}",
+                    c.reason
+                );
+            }
+        }
+        assert_eq!(levels.last(), Some(&Level::High), "{levels:?}");
+        for k in 6..12 {
+            t.utterance(&calm, &[], k * 4000, k * 4000 + 3000);
+        }
+        assert_eq!(t.level(), Level::Calm);
+    }
+}
