@@ -10,12 +10,13 @@ use hearken::config::Config;
 use hearken::engine::{AsrMode, Engine, Event, EventBody, Speaker};
 use hearken::eval::{self, Truth};
 
-const CALLS: [&str; 5] = [
+const CALLS: [&str; 6] = [
     "calm",
     "escalating",
     "backchannels",
     "dead_air_monologue",
     "real_voices",
+    "acknowledged",
 ];
 
 fn load_truth(name: &str) -> Truth {

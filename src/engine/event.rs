@@ -98,6 +98,17 @@ pub enum EventBody {
         score: f32,
         reason: String,
     },
+    /// A prompt for the agent (one on screen at a time). `kind` names the playbook rule,
+    /// `category` is listening, empathy or reinforcement, `reason` the evidence.
+    Prompt {
+        kind: String,
+        category: crate::coach::Category,
+        text: String,
+        reason: String,
+        priority: u8,
+    },
+    /// The prompt of `kind` left the screen (its time was up, or a more urgent one came).
+    PromptCleared { kind: String },
     /// Both sides have been silent for the dead-air threshold since `start_ms`.
     DeadAir { start_ms: u64, silence_ms: u64 },
     /// `speaker` has held the floor since `start_ms` for the monologue threshold.
@@ -211,6 +222,8 @@ impl Event {
             EventBody::Interruption { .. } => "interruption",
             EventBody::DeadAir { .. } => "dead_air",
             EventBody::Tension { .. } => "tension",
+            EventBody::Prompt { .. } => "prompt",
+            EventBody::PromptCleared { .. } => "prompt_cleared",
             EventBody::Monologue { .. } => "monologue",
             EventBody::Metrics { .. } => "metrics",
         }

@@ -8,7 +8,7 @@ pub use event::{CallSummary, Event, EventBody, Speaker, Utterance, UtteranceFeat
 
 use crate::asr::{AsrJob, AsrResult, AsrWorker, Transcript};
 use crate::audio::SourceInfo;
-use crate::coach::Playbook;
+use crate::coach::{Coach, Playbook};
 use crate::config::Config;
 use crate::detect::tension::TensionTracker;
 use crate::detect::{Conversation, FrameView, Pace};
@@ -95,6 +95,7 @@ pub struct Engine {
     /// The text stage: what needs transcripts, applied in stream order.
     pace: Pace,
     tension: TensionTracker,
+    coach: Coach,
     started: bool,
 }
 
@@ -133,6 +134,7 @@ impl Engine {
             jobs: BTreeMap::new(),
             queue: VecDeque::new(),
             tension: TensionTracker::new(&playbook.tension),
+            coach: Coach::new(playbook),
             pace: Pace::new(
                 cfg.detect.talk_share_window_ms as u64,
                 cfg.detect.min_pace_speech_ms as u64,
@@ -191,6 +193,7 @@ impl Engine {
             dead_air_ms: floor.dead_air.iter().map(|s| s.end_ms - s.start_ms).sum(),
             dead_air: floor.dead_air.clone(),
         };
+        self.coach.finish(self.now_ms(), out);
         out.push(Event::new(
             self.now_ms(),
             EventBody::CallEnd {
@@ -281,14 +284,23 @@ impl Engine {
                         break;
                     }
                     self.queue.pop_front();
-                    match self.utterance_event(id, out) {
-                        Some(e) => e,
-                        None => continue,
+                    for e in self.utterance_events(id) {
+                        self.deliver(e, out);
                     }
+                    continue;
                 }
             };
-            out.push(self.text_stage(event));
+            self.deliver(event, out);
         }
+    }
+
+    /// The last step of every event: the text stage, then out, then the coach's turn.
+    fn deliver(&mut self, e: Event, out: &mut Vec<Event>) {
+        let e = self.text_stage(e);
+        let mut prompts = Vec::new();
+        self.coach.observe(&e, &mut prompts);
+        out.push(e);
+        out.extend(prompts);
     }
 
     /// What depends on transcripts is applied here, in stream order, so it cannot depend on
@@ -518,9 +530,14 @@ impl Engine {
     }
 
     /// The `utterance` event for a job whose transcript is back, at its place in the stream.
-    fn utterance_event(&mut self, id: u64, out: &mut Vec<Event>) -> Option<Event> {
-        let job = self.jobs.remove(&id)?;
-        let t = match job.transcript? {
+    fn utterance_events(&mut self, id: u64) -> Vec<Event> {
+        let Some(job) = self.jobs.remove(&id) else {
+            return Vec::new();
+        };
+        let Some(transcript) = job.transcript else {
+            return Vec::new();
+        };
+        let t = match transcript {
             Ok(t) => t,
             Err(e) => Transcript {
                 dropped: Some(if e.contains("queue full") {
@@ -582,20 +599,19 @@ impl Engine {
                 text: t.text,
             }),
         );
-        let Some(c) = change else {
-            return Some(utterance);
-        };
+        let mut events = vec![utterance];
         // The utterance first, then the level change it caused, at the same time.
-        let u = self.text_stage(utterance);
-        out.push(u);
-        Some(Event::new(
-            t_ms,
-            EventBody::Tension {
-                level: c.level,
-                score: c.score,
-                reason: c.reason,
-            },
-        ))
+        if let Some(c) = change {
+            events.push(Event::new(
+                t_ms,
+                EventBody::Tension {
+                    level: c.level,
+                    score: c.score,
+                    reason: c.reason,
+                },
+            ));
+        }
+        events
     }
 }
 

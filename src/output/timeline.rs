@@ -46,6 +46,8 @@ pub fn line(e: &Event) -> Option<String> {
             if *cut_off { ", cutting them off" } else { "" },
             overlap_ms
         ),
+        EventBody::Prompt { text, reason, .. } => format!("PROMPT        \"{text}\"  ({reason})"),
+        EventBody::PromptCleared { .. } => return None,
         EventBody::Tension {
             level,
             score,
