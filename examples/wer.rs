@@ -2,7 +2,7 @@
 //! through Hearken's streaming path (speech activity cuts utterances, the worker transcribes)
 //! against whole-file whisper on the same model.
 //!
-//!     cargo run --example wer [AUDIO_CTX_MARGIN]
+//!     cargo run --example wer [AUDIO_CTX_MARGIN [no-fallback]]
 //!
 //! Both use the same normalisation: lower case, punctuation removed, words split on anything
 //! that is not a letter, digit or apostrophe.
@@ -50,6 +50,9 @@ fn main() {
     let mut config = config;
     if let Some(m) = std::env::args().nth(1) {
         config.asr.audio_ctx_margin = m.parse().expect("margin in encoder frames");
+    }
+    if std::env::args().nth(2).as_deref() == Some("no-fallback") {
+        config.asr.temperature_fallback = false;
     }
     let started = std::time::Instant::now();
     let path = model::verified_model(&config.model).expect("model");

@@ -52,6 +52,10 @@ pub struct AsrConfig {
     /// (20 ms each) instead of its full 30 s window: the cost is nearly proportional, and too
     /// tight a window makes whisper hallucinate (see the README's measurements).
     pub audio_ctx_margin: u32,
+    /// When greedy decoding looks unsure (low log-probability, repetitive), whisper decodes
+    /// again at rising temperatures. Off: one pass per utterance, so the cost of an utterance
+    /// is bounded (see the README's measurements).
+    pub temperature_fallback: bool,
 }
 
 impl Default for AsrConfig {
@@ -64,6 +68,7 @@ impl Default for AsrConfig {
             no_speech_threshold: 0.6,
             min_level_dbfs: -50.0,
             audio_ctx_margin: 64,
+            temperature_fallback: false,
         }
     }
 }

@@ -101,6 +101,9 @@ impl Whisper {
         p.set_single_segment(true);
         p.set_token_timestamps(true);
         p.set_suppress_blank(true);
+        if !self.cfg.temperature_fallback {
+            p.set_temperature_inc(0.0);
+        }
         p.set_suppress_nst(true);
         p.set_print_special(false);
         p.set_print_progress(false);
