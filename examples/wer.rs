@@ -86,6 +86,7 @@ fn main() {
             config: config.clone(),
             playbook: Playbook::default(),
             transcribe: true,
+            live_asr: false,
         };
         let mut streamed = Vec::new();
         replay::run(&replay, |e| {

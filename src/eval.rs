@@ -89,6 +89,7 @@ pub fn score_call(
         config: config.clone(),
         playbook: playbook.clone(),
         transcribe,
+        live_asr: false,
     };
     let mut events: Vec<Event> = Vec::new();
     replay::run(&replay, |e| {

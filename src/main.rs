@@ -88,6 +88,10 @@ struct ReplayArgs {
     /// Skip speech recognition (speech activity only).
     #[arg(long)]
     no_transcribe: bool,
+    /// Let transcripts land when whisper delivers them, as on a live call, instead of at
+    /// the end of their utterance (for measuring latency with --speed realtime).
+    #[arg(long)]
+    live_asr: bool,
 }
 
 fn main() -> ExitCode {
@@ -181,14 +185,21 @@ fn demo(config: Config, playbook: Playbook, call: Option<PathBuf>) -> Result<Exi
         config,
         playbook,
         transcribe: true,
+        live_asr: false,
     };
+    print_timeline(&replay)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Replay, printing the readable timeline on stdout as events come.
+fn print_timeline(replay: &Replay) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    replay::run(&replay, |e| match timeline::line(e) {
+    replay::run(replay, |e| match timeline::line(e) {
         Some(l) => writeln!(out, "{l}"),
         None => Ok(()),
     })?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 fn eval_cmd(
@@ -236,6 +247,7 @@ fn replay_cmd(config: Config, playbook: Playbook, args: ReplayArgs) -> Result<Ex
         config,
         playbook,
         transcribe: !args.no_transcribe,
+        live_asr: args.live_asr,
     };
     match args.events.as_deref() {
         Some(p) if p == Path::new("-") => {
@@ -244,14 +256,7 @@ fn replay_cmd(config: Config, playbook: Playbook, args: ReplayArgs) -> Result<Ex
             jl.flush()?;
         }
         Some(p) => write_events_file(&replay, p)?,
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
-            replay::run(&replay, |e| match timeline::line(e) {
-                Some(l) => writeln!(out, "{l}"),
-                None => Ok(()),
-            })?;
-        }
+        None => print_timeline(&replay)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -34,6 +34,9 @@ pub struct Replay {
     pub playbook: Playbook,
     /// Run whisper (off: speech activity only, no utterance events).
     pub transcribe: bool,
+    /// Transcripts land when whisper delivers them, as in a live call (`AsrMode::Live`),
+    /// instead of at their utterance's end. For measuring live latency; not deterministic.
+    pub live_asr: bool,
 }
 
 /// Block size fed to the engine: 100 ms at full speed, 20 ms (a typical device period) in
@@ -67,7 +70,11 @@ pub fn run(
         &replay.playbook,
         reader.info().clone(),
         workers,
-        AsrMode::Wait,
+        if replay.live_asr {
+            AsrMode::Live
+        } else {
+            AsrMode::Wait
+        },
     );
     let block = match replay.speed {
         Speed::Max => BLOCK_MAX,

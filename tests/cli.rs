@@ -372,3 +372,36 @@ fn replays_are_identical_at_any_speed_and_on_repeat() {
         "real-time replay differs from full speed"
     );
 }
+
+#[test]
+fn live_transcription_never_loses_an_utterance_silently() {
+    model();
+    // As fast as the machine can feed it, transcripts landing whenever whisper is done:
+    // every utterance of the waiting replay is still there, with its words or a reason.
+    let call = fixture("escalating.wav");
+    let waiting = replay_events(&[call.to_str().unwrap()]);
+    let live = replay_events(&[call.to_str().unwrap(), "--live-asr"]);
+    let spans = |ev: &[Value]| {
+        let mut v: Vec<(String, u64, u64)> = of_type(ev, "utterance")
+            .iter()
+            .map(|u| {
+                (
+                    u["speaker"].as_str().unwrap().to_string(),
+                    u["start_ms"].as_u64().unwrap(),
+                    u["end_ms"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(spans(&live), spans(&waiting));
+    for u in of_type(&live, "utterance") {
+        assert!(
+            !u["text"].as_str().unwrap().is_empty() || u["features"]["dropped"].is_string(),
+            "an utterance with neither words nor a reason: {u}"
+        );
+        // Live, a transcript lands at or after the end of its speech.
+        assert!(u["t_ms"].as_u64().unwrap() >= u["end_ms"].as_u64().unwrap());
+    }
+}

@@ -1,0 +1,53 @@
+//! Live transcription latency: the delay from the end of an utterance's speech to its
+//! `utterance` event, with both speakers talking, audio arriving at real-time pace and
+//! transcripts landing as soon as whisper delivers them (as on a live call).
+//!
+//!     cargo run --example asr_latency [CALL.wav]      (default: the escalating fixture)
+//!
+//! Engine time tracks wall time when audio arrives at real-time pace, so the delay is
+//! `t_ms - end_ms` of each utterance event. It includes the 400 ms speech-end hangover that
+//! makes the end sure. Prints the median and 95th percentile.
+
+use hearken::audio::{CallInput, Channel};
+use hearken::coach::Playbook;
+use hearken::config::Config;
+use hearken::engine::EventBody;
+use hearken::eval::median_p95;
+use hearken::replay::{self, Replay, Speed};
+use std::path::PathBuf;
+
+fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let call = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("tests/fixtures/escalating.wav"));
+    let mut config = Config::default();
+    config.model.path = Some(root.join("models/ggml-tiny.en.bin"));
+    let replay = Replay {
+        input: CallInput::Stereo {
+            path: call.clone(),
+            agent: Channel::Left,
+        },
+        speed: Speed::Realtime,
+        config,
+        playbook: Playbook::default(),
+        transcribe: true,
+        live_asr: true,
+    };
+    let mut delays = Vec::new();
+    replay::run(&replay, |e| {
+        if let EventBody::Utterance(u) = &e.body {
+            delays.push(e.t_ms as i64 - u.end_ms as i64);
+        }
+        Ok(())
+    })
+    .expect("replay");
+    let (median, p95) = median_p95(&delays).expect("utterances");
+    println!(
+        "{}: {} utterances; speech end to utterance event: median {median} ms, 95th percentile {p95} ms (max {} ms)",
+        call.display(),
+        delays.len(),
+        delays.iter().max().unwrap()
+    );
+}
