@@ -56,6 +56,22 @@ pub struct AsrConfig {
     /// again at rising temperatures. Off: one pass per utterance, so the cost of an utterance
     /// is bounded (see the README's measurements).
     pub temperature_fallback: bool,
+    /// `partial` transcripts of a long utterance while it goes on: `live` (on live calls,
+    /// and dropped first when whisper falls behind), `always` (replays too: they cost extra
+    /// whisper passes), or `never`.
+    pub partials: PartialsMode,
+    /// Partials start once an utterance is this long...
+    pub partial_after_ms: u32,
+    /// ...and come about this often.
+    pub partial_every_ms: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PartialsMode {
+    Live,
+    Always,
+    Never,
 }
 
 impl Default for AsrConfig {
@@ -69,6 +85,9 @@ impl Default for AsrConfig {
             min_level_dbfs: -50.0,
             audio_ctx_margin: 64,
             temperature_fallback: false,
+            partials: PartialsMode::Live,
+            partial_after_ms: 2_000,
+            partial_every_ms: 1_000,
         }
     }
 }

@@ -405,3 +405,41 @@ fn live_transcription_never_loses_an_utterance_silently() {
         assert!(u["t_ms"].as_u64().unwrap() >= u["end_ms"].as_u64().unwrap());
     }
 }
+
+#[test]
+fn long_utterances_get_partials_before_their_final_text() {
+    model();
+    let dir = tmpdir();
+    let cfg = dir.path().join("partials.toml");
+    std::fs::write(&cfg, "[asr]\npartials = \"always\"\n").unwrap();
+    let out = hearken()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("replay")
+        .arg(fixture("escalating.wav"))
+        .args(["--events", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let events = events(&out.stdout);
+    let partials = of_type(&events, "partial");
+    assert!(partials.len() >= 5, "{} partials", partials.len());
+    for p in &partials {
+        // Each partial belongs to an utterance that comes later, starts where it starts, and
+        // arrives at least two seconds into it, about once a second.
+        let start = p["start_ms"].as_u64().unwrap();
+        let t = p["t_ms"].as_u64().unwrap();
+        assert!(t >= start + 2_000, "{p}");
+        let fin = of_type(&events, "utterance")
+            .into_iter()
+            .find(|u| u["speaker"] == p["speaker"] && u["start_ms"].as_u64().unwrap() == start)
+            .unwrap_or_else(|| panic!("no utterance for partial {p}"));
+        assert!(fin["t_ms"].as_u64().unwrap() >= t);
+        let first_word = words(p["text"].as_str().unwrap());
+        let final_words = words(fin["text"].as_str().unwrap());
+        assert!(final_words.contains(&first_word[0]), "{p} / {fin}");
+    }
+    // Without asking, a replay has none.
+    let plain = replay_events(&[fixture("escalating.wav").to_str().unwrap()]);
+    assert!(of_type(&plain, "partial").is_empty());
+}

@@ -82,6 +82,16 @@ pub enum EventBody {
     },
     /// The transcript of one utterance, cut by speech activity.
     Utterance(Utterance),
+    /// The words so far of an utterance still going on (long utterances, about once a
+    /// second). The `utterance` event replaces it when the utterance ends.
+    Partial {
+        speaker: Speaker,
+        start_ms: u64,
+        text: String,
+    },
+    /// Something about the machinery the agent should know: `state` is a short code
+    /// (`asr_behind`, `asr_caught_up`), `detail` says it in words.
+    Device { state: String, detail: String },
     /// `by` started talking while the other was mid-utterance and kept going past a
     /// backchannel. `onset_ms`: when the interrupting speech began; `overlap_ms`: overlap so
     /// far when reported; `cut_off`: the interrupted speaker had gone silent by then.
@@ -219,6 +229,8 @@ impl Event {
             EventBody::SpeechStart { .. } => "speech_start",
             EventBody::SpeechEnd { .. } => "speech_end",
             EventBody::Utterance(_) => "utterance",
+            EventBody::Partial { .. } => "partial",
+            EventBody::Device { .. } => "device",
             EventBody::Interruption { .. } => "interruption",
             EventBody::DeadAir { .. } => "dead_air",
             EventBody::Tension { .. } => "tension",

@@ -43,6 +43,8 @@ struct Utt {
     levels: Vec<f32>,
     /// Level, pitch and effort of the speech frames.
     prosody: ProsodyAccumulator,
+    /// Frame at which the last partial transcript was asked for.
+    last_partial: u64,
 }
 
 struct Side {
@@ -68,6 +70,8 @@ struct Job {
     cut_ms: u64,
     features: UtteranceFeatures,
     prosody: Prosody,
+    /// A partial transcript of an utterance still going on.
+    partial: bool,
     transcript: Option<Result<Transcript, String>>,
 }
 
@@ -92,6 +96,8 @@ pub struct Engine {
     next_job: u64,
     jobs: BTreeMap<u64, Job>,
     queue: VecDeque<Item>,
+    /// Live: final utterances waiting for room at a worker (never dropped).
+    backlog: VecDeque<AsrJob>,
     /// The text stage: what needs transcripts, applied in stream order.
     pace: Pace,
     tension: TensionTracker,
@@ -133,6 +139,7 @@ impl Engine {
             next_job: 0,
             jobs: BTreeMap::new(),
             queue: VecDeque::new(),
+            backlog: VecDeque::new(),
             tension: TensionTracker::new(&playbook.tension),
             coach: Coach::new(playbook),
             pace: Pace::new(
@@ -238,6 +245,7 @@ impl Engine {
                 self.transcript_arrived(r);
             }
         }
+        self.drain_backlog(all);
         if all {
             while let Some((_, job)) = self.jobs.iter().find(|(_, j)| j.transcript.is_none()) {
                 let s = job.speaker;
@@ -256,6 +264,39 @@ impl Engine {
                     }
                 }
             }
+        }
+    }
+
+    /// Live: hand waiting utterances to their workers as room appears (at the end of the
+    /// call, wait for room), and say when transcription falls behind and catches up.
+    fn drain_backlog(&mut self, wait: bool) {
+        let was_behind = !self.backlog.is_empty();
+        while let Some(job) = self.backlog.pop_front() {
+            let Some(worker) = self.worker(job.speaker) else {
+                break;
+            };
+            let job = if wait {
+                match worker.submit(job) {
+                    Ok(()) => continue,
+                    Err(e) => {
+                        tracing::error!("{e}");
+                        break;
+                    }
+                }
+            } else {
+                match worker.try_submit(job) {
+                    Ok(()) => continue,
+                    Err(job) => job,
+                }
+            };
+            self.backlog.push_front(job);
+            break;
+        }
+        if was_behind && self.backlog.is_empty() {
+            self.emit(EventBody::Device {
+                state: "asr_caught_up".into(),
+                detail: "Transcription has caught up.".into(),
+            });
         }
     }
 
@@ -388,6 +429,9 @@ impl Engine {
         }
         for s in Speaker::BOTH {
             self.cut_long_utterance(s);
+            if self.partials_due(s) {
+                self.ask_partial(s);
+            }
         }
     }
 
@@ -411,6 +455,7 @@ impl Engine {
             audio,
             levels: vec![level; frames_in],
             prosody: ProsodyAccumulator::default(),
+            last_partial: 0,
         });
     }
 
@@ -457,6 +502,7 @@ impl Engine {
             audio: u.audio[split.min(u.audio.len())..].to_vec(),
             levels: u.levels[cut.min(n)..].to_vec(),
             prosody: ProsodyAccumulator::default(),
+            last_partial: 0,
         };
         let mut first = std::mem::replace(u, rest);
         first.audio.truncate(split);
@@ -465,6 +511,55 @@ impl Engine {
     }
 
     fn submit(&mut self, s: Speaker, u: Utt, end_frame: u64) {
+        self.submit_job(s, u, end_frame, false)
+    }
+
+    /// Whether to ask for a partial transcript of the utterance going on now.
+    fn partials_due(&self, s: Speaker) -> bool {
+        use crate::config::PartialsMode;
+        let on = match self.cfg.asr.partials {
+            PartialsMode::Always => true,
+            PartialsMode::Live => self.mode == AsrMode::Live,
+            PartialsMode::Never => false,
+        };
+        let Some(u) = self.sides[s.index()].utt.as_ref() else {
+            return false;
+        };
+        if !on || self.asr.is_empty() {
+            return false;
+        }
+        let now = self.frame;
+        let long = now.saturating_sub(u.speech_start) * 10 >= self.cfg.asr.partial_after_ms as u64;
+        let spaced =
+            now.saturating_sub(u.last_partial) * 10 >= self.cfg.asr.partial_every_ms as u64;
+        // Live, partials are the first thing dropped when whisper is busy.
+        let idle = self.mode == AsrMode::Wait
+            || (self.backlog.is_empty()
+                && !self
+                    .jobs
+                    .values()
+                    .any(|j| j.speaker == s && j.transcript.is_none()));
+        long && spaced && idle
+    }
+
+    fn ask_partial(&mut self, s: Speaker) {
+        let frame = self.frame;
+        let Some(u) = self.sides[s.index()].utt.as_mut() else {
+            return;
+        };
+        u.last_partial = frame;
+        let copy = Utt {
+            start_sample: u.start_sample,
+            speech_start: u.speech_start,
+            audio: u.audio.clone(),
+            levels: u.levels.clone(),
+            prosody: ProsodyAccumulator::default(),
+            last_partial: frame,
+        };
+        self.submit_job(s, copy, frame, true);
+    }
+
+    fn submit_job(&mut self, s: Speaker, u: Utt, end_frame: u64, partial: bool) {
         let speech_ms = signal::frames_to_ms(end_frame.saturating_sub(u.speech_start));
         if speech_ms < self.cfg.asr.min_utterance_ms as u64 || self.asr.is_empty() {
             return;
@@ -492,6 +587,7 @@ impl Engine {
                 ..UtteranceFeatures::default()
             },
             prosody,
+            partial,
             transcript: None,
         };
         let request = AsrJob {
@@ -505,10 +601,24 @@ impl Engine {
         let sent = match self.mode {
             // Replay: wait for room (whisper sets the pace).
             AsrMode::Wait => worker.submit(request).map_err(|e| e.to_string()),
-            // Live: never wait; a full queue means whisper is behind.
-            AsrMode::Live => worker
-                .try_submit(request)
-                .map_err(|_| "queue full".to_string()),
+            // Live: never wait. A full queue means whisper is behind: a partial is dropped,
+            // a final waits in the backlog, and the agent is told.
+            AsrMode::Live if !self.backlog.is_empty() && !partial => {
+                self.backlog.push_back(request);
+                Ok(())
+            }
+            AsrMode::Live => match worker.try_submit(request) {
+                Ok(()) => Ok(()),
+                Err(_) if partial => return,
+                Err(request) => {
+                    self.backlog.push_back(request);
+                    self.emit(EventBody::Device {
+                        state: "asr_behind".into(),
+                        detail: "Transcription is falling behind; captions will catch up.".into(),
+                    });
+                    Ok(())
+                }
+            },
         };
         if let Err(e) = sent {
             // Never silently: the utterance still appears, without text, saying why.
@@ -537,6 +647,23 @@ impl Engine {
         let Some(transcript) = job.transcript else {
             return Vec::new();
         };
+        let t_ms = match self.mode {
+            AsrMode::Wait => job.cut_ms,
+            AsrMode::Live => self.now_ms(),
+        };
+        if job.partial {
+            return match transcript {
+                Ok(t) if t.dropped.is_none() && !t.text.is_empty() => vec![Event::new(
+                    t_ms,
+                    EventBody::Partial {
+                        speaker: job.speaker,
+                        start_ms: signal::frames_to_ms(job.speech_start),
+                        text: t.text,
+                    },
+                )],
+                _ => Vec::new(),
+            };
+        }
         let t = match transcript {
             Ok(t) => t,
             Err(e) => Transcript {
@@ -547,10 +674,6 @@ impl Engine {
                 }),
                 ..Transcript::default()
             },
-        };
-        let t_ms = match self.mode {
-            AsrMode::Wait => job.cut_ms,
-            AsrMode::Live => self.now_ms(),
         };
         let offset = signal::samples_to_ms(job.start_sample);
         let words: Vec<Word> = t

@@ -47,7 +47,8 @@ pub fn line(e: &Event) -> Option<String> {
             overlap_ms
         ),
         EventBody::Prompt { text, reason, .. } => format!("PROMPT        \"{text}\"  ({reason})"),
-        EventBody::PromptCleared { .. } => return None,
+        EventBody::PromptCleared { .. } | EventBody::Partial { .. } => return None,
+        EventBody::Device { detail, .. } => format!("NOTICE        {detail}"),
         EventBody::Tension {
             level,
             score,
