@@ -304,3 +304,33 @@ fn eval_scores_the_fixture_folder() {
         "{table}"
     );
 }
+
+#[test]
+fn turn_changes_follow_the_truth() {
+    for name in CALLS {
+        let raw = truth_json(name);
+        let turns: Vec<&serde_json::Value> = raw["turns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["kind"] != "backchannel")
+            .collect();
+        let truth = turns
+            .windows(2)
+            .filter(|w| w[0]["speaker"] != w[1]["speaker"])
+            .count() as i64;
+        let (info, a, c) = load_call(name);
+        let events = analyse(&info, &a, &c, 320);
+        let EventBody::CallEnd { summary, .. } = &events.last().unwrap().body else {
+            panic!("last event is not call_end")
+        };
+        let found = summary.turn_changes as i64;
+        // Exact on the calls without overlapping speech; within three where overlaps and
+        // terminal overlaps blur who holds the floor.
+        let slack = if summary.overlap_ms == 0 { 0 } else { 3 };
+        assert!(
+            (found - truth).abs() <= slack,
+            "{name}: {found} turn changes, truth {truth}"
+        );
+    }
+}

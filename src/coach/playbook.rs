@@ -74,6 +74,7 @@ impl Playbook {
             ("tension.weights.effort_per_db", w.effort_per_db),
             ("tension.weights.per_escalation_cue", w.per_escalation_cue),
             ("tension.weights.interrupting", w.interrupting),
+            ("tension.weights.repeating", w.repeating),
         ] {
             range(k, v, 0.0, 5.0)?;
         }

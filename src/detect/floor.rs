@@ -39,6 +39,11 @@ pub struct Floor {
     monologue_reported: bool,
     pub longest_monologue: [Option<Span>; 2],
     pub interruptions: [u32; 2],
+    /// Gap at every change of floor, ms (negative: the new speaker started before the other
+    /// stopped).
+    pub turn_gaps: Vec<i64>,
+    /// Frames in which both sides were producing speech.
+    pub overlap_frames: u64,
 }
 
 impl Floor {
@@ -59,6 +64,8 @@ impl Floor {
             monologue_reported: false,
             longest_monologue: [None, None],
             interruptions: [0, 0],
+            turn_gaps: Vec::new(),
+            overlap_frames: 0,
         }
     }
 
@@ -99,8 +106,16 @@ impl Floor {
             if v.speaking
                 && let Some(start) = v.current_start
                 && index >= start + self.backchannel
-                && self.holder.map(|h| h.0) != Some(s)
+                && self
+                    .holder
+                    .is_none_or(|(who, since)| who != s && start > since)
             {
+                // A turn change: the gap from the previous holder's last speech to this
+                // start (negative when they overlapped).
+                if self.holder.is_some() {
+                    self.turn_gaps
+                        .push(frames_to_ms(start) as i64 - frames_to_ms(self.holder_last) as i64);
+                }
                 self.holder = Some((s, start));
                 self.holder_last = index + 1;
                 self.monologue_reported = false;
@@ -108,6 +123,9 @@ impl Floor {
             if v.speaking && self.holder.map(|h| h.0) == Some(s) {
                 self.holder_last = self.holder_last.max(v.last_active.map_or(0, |a| a + 1));
             }
+        }
+        if views.iter().all(|v| v.active) {
+            self.overlap_frames += 1;
         }
         self.track_silence(index, views, out);
         self.track_monologue(out);

@@ -65,6 +65,8 @@ pub struct TensionWeights {
     pub per_escalation_cue: f32,
     /// When the customer talked over the agent in this utterance.
     pub interrupting: f32,
+    /// When the customer repeats an earlier complaint (half its content words again).
+    pub repeating: f32,
 }
 
 impl Default for TensionWeights {
@@ -77,6 +79,7 @@ impl Default for TensionWeights {
             dead_zone: 1.0,
             per_escalation_cue: 0.35,
             interrupting: 0.25,
+            repeating: 0.2,
         }
     }
 }
@@ -182,6 +185,25 @@ pub struct TensionTracker {
     level: Level,
     /// Onsets of the customer's interruptions of the agent not yet matched to an utterance.
     interruptions: Vec<u64>,
+    /// Content words of each earlier customer utterance.
+    said_before: Vec<Vec<String>>,
+}
+
+/// Words that carry the complaint: four letters or more, not the commonest function words.
+fn content_words(text: &str) -> Vec<String> {
+    const COMMON: &[&str] = &[
+        "that", "this", "with", "have", "will", "what", "there", "their", "they", "them", "then",
+        "than", "from", "your", "just", "been", "were", "when", "would", "could", "about",
+        "because", "want",
+    ];
+    let mut words: Vec<String> = crate::asr::guard::normalise(text)
+        .split(' ')
+        .filter(|w| w.len() >= 4 && !COMMON.contains(w))
+        .map(str::to_string)
+        .collect();
+    words.sort();
+    words.dedup();
+    words
 }
 
 #[derive(Default)]
@@ -229,6 +251,7 @@ impl TensionTracker {
             running: 0.0,
             level: Level::Calm,
             interruptions: Vec::new(),
+            said_before: Vec::new(),
         }
     }
 
@@ -246,6 +269,7 @@ impl TensionTracker {
         &mut self,
         prosody: &Prosody,
         escalation: &[String],
+        text: &str,
         start_ms: u64,
         end_ms: u64,
     ) -> UtteranceTension {
@@ -260,10 +284,17 @@ impl TensionTracker {
             .iter()
             .any(|&o| o + 200 >= start_ms && o <= end_ms);
         self.interruptions.retain(|&o| o > end_ms);
+        let words = content_words(text);
+        let repeating = words.len() >= 3
+            && self.said_before.iter().any(|before| {
+                words.iter().filter(|w| before.contains(w)).count() * 2 >= words.len()
+            });
+        self.said_before.push(words);
         let cues = escalation.len().min(2) as f32;
         let raw = -(1.0 - acoustic).ln()
             + w.per_escalation_cue * cues
-            + if interrupting { w.interrupting } else { 0.0 };
+            + if interrupting { w.interrupting } else { 0.0 }
+            + if repeating { w.repeating } else { 0.0 };
         let score = squash(raw);
         if !escalation.is_empty() {
             let said: Vec<String> = escalation
@@ -275,6 +306,9 @@ impl TensionTracker {
         }
         if interrupting {
             reasons.push("talked over the agent".into());
+        }
+        if repeating {
+            reasons.push("repeated the complaint".into());
         }
         // The first calm stretch becomes the baseline: the first utterance always (there is
         // nothing to compare it with), then those without escalation until it is long enough.
@@ -348,8 +382,13 @@ mod tests {
     fn rises_through_the_levels_with_reasons_and_calms_down() {
         let mut t = TensionTracker::new(&TensionSettings::default());
         let calm = voice(200.0, 4.0, -25.0, -12.0);
+        let lines = [
+            "my order has not arrived",
+            "the parcel tracking shows nothing",
+            "please check the address",
+        ];
         for k in 0..3 {
-            let u = t.utterance(&calm, &[], k * 4000, k * 4000 + 3000);
+            let u = t.utterance(&calm, &[], lines[k as usize], k * 4000, k * 4000 + 3000);
             assert!(u.change.is_none() && u.score < 0.1, "{u:?}");
         }
         let angry = voice(260.0, 7.0, -19.0, -8.0);
@@ -358,6 +397,7 @@ mod tests {
             let u = t.utterance(
                 &angry,
                 &["unacceptable".to_string()],
+                "this is unacceptable",
                 k * 4000,
                 k * 4000 + 3000,
             );
@@ -372,8 +412,33 @@ mod tests {
         }
         assert_eq!(levels.last(), Some(&Level::High), "{levels:?}");
         for k in 6..12 {
-            t.utterance(&calm, &[], k * 4000, k * 4000 + 3000);
+            t.utterance(&calm, &[], "fine", k * 4000, k * 4000 + 3000);
         }
         assert_eq!(t.level(), Level::Calm);
+    }
+
+    #[test]
+    fn repeating_the_complaint_counts_and_says_so() {
+        let mut t = TensionTracker::new(&TensionSettings::default());
+        let calm = voice(200.0, 4.0, -25.0, -12.0);
+        let first = t.utterance(
+            &calm,
+            &[],
+            "My parcel never arrived and the tracking page shows nothing.",
+            0,
+            3000,
+        );
+        let other = t.utterance(&calm, &[], "I ordered shoes last Tuesday.", 4000, 6000);
+        let again = t.utterance(
+            &calm,
+            &[],
+            "As I said, the parcel never arrived, the tracking shows nothing!",
+            7000,
+            10000,
+        );
+        assert!(
+            again.score > other.score && again.score > first.score,
+            "{again:?}"
+        );
     }
 }

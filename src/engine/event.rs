@@ -214,6 +214,11 @@ pub struct CallSummary {
     /// Every stretch of mutual silence at least the dead-air threshold long.
     pub dead_air: Vec<Span>,
     pub dead_air_ms: u64,
+    /// How often the floor changed hands, the median gap at those changes (negative: an
+    /// overlap), and the total time both sides spoke at once.
+    pub turn_changes: u32,
+    pub median_turn_gap_ms: Option<i64>,
+    pub overlap_ms: u64,
 }
 
 impl Event {

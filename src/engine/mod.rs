@@ -199,6 +199,13 @@ impl Engine {
             longest_customer_monologue: floor.longest_monologue[1],
             dead_air_ms: floor.dead_air.iter().map(|s| s.end_ms - s.start_ms).sum(),
             dead_air: floor.dead_air.clone(),
+            turn_changes: floor.turn_gaps.len() as u32,
+            median_turn_gap_ms: {
+                let mut g = floor.turn_gaps.clone();
+                g.sort();
+                g.get(g.len() / 2).copied()
+            },
+            overlap_ms: signal::frames_to_ms(floor.overlap_frames),
         };
         self.coach.finish(self.now_ms(), out);
         out.push(Event::new(
@@ -696,9 +703,9 @@ impl Engine {
         let mut vs_baseline = None;
         let mut change = None;
         if job.speaker == Speaker::Customer && t.dropped.is_none() && job.prosody.frames > 0 {
-            let u = self
-                .tension
-                .utterance(&job.prosody, &cues.escalation, start_ms, end_ms);
+            let u =
+                self.tension
+                    .utterance(&job.prosody, &cues.escalation, &t.text, start_ms, end_ms);
             tension = Some(u.score);
             vs_baseline = Some(u.delta);
             change = u.change;
