@@ -75,6 +75,7 @@ impl Playbook {
             ("tension.weights.per_escalation_cue", w.per_escalation_cue),
             ("tension.weights.interrupting", w.interrupting),
             ("tension.weights.repeating", w.repeating),
+            ("tension.weights.rate_per_10pct", w.rate_per_10pct),
         ] {
             range(k, v, 0.0, 5.0)?;
         }

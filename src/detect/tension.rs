@@ -25,6 +25,10 @@ pub struct AcousticDelta {
     pub range_st: f32,
     pub level_db: f32,
     pub effort_db: f32,
+    /// Speaking rate (words per second of the transcript) above the baseline, in percent
+    /// (0 when there is no transcript to count).
+    #[serde(default)]
+    pub rate_pct: f32,
 }
 
 impl AcousticDelta {
@@ -42,6 +46,7 @@ impl AcousticDelta {
             range_st,
             level_db: p.level_db - base.level_db,
             effort_db: p.effort_db - base.effort_db,
+            rate_pct: 0.0,
         }
     }
 }
@@ -67,6 +72,8 @@ pub struct TensionWeights {
     pub interrupting: f32,
     /// When the customer repeats an earlier complaint (half its content words again).
     pub repeating: f32,
+    /// Per 10 % faster speech than the baseline (beyond a 10 % dead zone).
+    pub rate_per_10pct: f32,
 }
 
 impl Default for TensionWeights {
@@ -80,6 +87,7 @@ impl Default for TensionWeights {
             per_escalation_cue: 0.35,
             interrupting: 0.25,
             repeating: 0.2,
+            rate_per_10pct: 0.08,
         }
     }
 }
@@ -187,6 +195,9 @@ pub struct TensionTracker {
     interruptions: Vec<u64>,
     /// Content words of each earlier customer utterance.
     said_before: Vec<Vec<String>>,
+    /// Words and seconds of speech in the baseline, for the speaking rate.
+    base_words: f32,
+    base_secs: f32,
 }
 
 /// Words that carry the complaint: four letters or more, not the commonest function words.
@@ -252,6 +263,8 @@ impl TensionTracker {
             level: Level::Calm,
             interruptions: Vec::new(),
             said_before: Vec::new(),
+            base_words: 0.0,
+            base_secs: 0.0,
         }
     }
 
@@ -279,6 +292,18 @@ impl TensionTracker {
             None => AcousticDelta::default(),
         };
         let (acoustic, mut reasons) = acoustic_score(&delta, w);
+        let n_words = text.split_whitespace().count() as f32;
+        let secs = end_ms.saturating_sub(start_ms) as f32 / 1000.0;
+        let mut delta = delta;
+        let mut rate_raw = 0.0;
+        if n_words >= 3.0 && secs > 0.5 && self.base_words >= 5.0 && self.base_secs > 0.0 {
+            let pct = 100.0 * ((n_words / secs) / (self.base_words / self.base_secs) - 1.0);
+            delta.rate_pct = pct;
+            rate_raw = w.rate_per_10pct * ((pct - 10.0) / 10.0).max(0.0);
+            if rate_raw >= 0.05 {
+                reasons.push(format!("speaking {pct:.0}% faster"));
+            }
+        }
         let interrupting = self
             .interruptions
             .iter()
@@ -292,6 +317,7 @@ impl TensionTracker {
         self.said_before.push(words);
         let cues = escalation.len().min(2) as f32;
         let raw = -(1.0 - acoustic).ln()
+            + rate_raw
             + w.per_escalation_cue * cues
             + if interrupting { w.interrupting } else { 0.0 }
             + if repeating { w.repeating } else { 0.0 };
@@ -320,6 +346,10 @@ impl TensionTracker {
         {
             self.base.add(prosody);
             self.base_frames += prosody.frames.max(1);
+            if n_words >= 3.0 {
+                self.base_words += n_words;
+                self.base_secs += secs;
+            }
         }
         let alpha = if score > self.running {
             self.cfg.rise
@@ -357,6 +387,7 @@ impl TensionTracker {
                 range_st: (delta.range_st * 10.0).round() / 10.0,
                 level_db: (delta.level_db * 10.0).round() / 10.0,
                 effort_db: (delta.effort_db * 10.0).round() / 10.0,
+                rate_pct: delta.rate_pct.round(),
             },
             change,
         }
