@@ -268,7 +268,7 @@ fn write_events_file(replay: &Replay, path: &Path) -> Result<()> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let tmp = tempfile_in(dir, path)?;
+    let tmp = partial_path(dir, path);
     let file =
         std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
     let mut jl = JsonLines::new(std::io::BufWriter::new(file));
@@ -286,10 +286,10 @@ fn write_events_file(replay: &Replay, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn tempfile_in(dir: &Path, target: &Path) -> Result<PathBuf> {
+fn partial_path(dir: &Path, target: &Path) -> PathBuf {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "events".into());
-    Ok(dir.join(format!(".{name}.{}.partial", std::process::id())))
+    dir.join(format!(".{name}.{}.partial", std::process::id()))
 }
