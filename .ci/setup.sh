@@ -12,9 +12,19 @@ say() { echo "setup: $*" >&2; }
 
 # Build: whisper.cpp (cmake, C++), bindgen (libclang), cpal's ALSA backend (libasound2-dev).
 pkgs=(cmake pkg-config g++ clang libclang-dev libasound2-dev python3 python3-pip ca-certificates)
+# The overlay window (loaded at run time): X11, keyboard maps, OpenGL with Mesa's software
+# renderer as the fallback when there is no GPU.
+pkgs+=(libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0 libgl1 libegl1 libgl1-mesa-dri)
 if [ "${1:-}" = "--test" ]; then
-  # Fixture regeneration and audio checks in tests.
-  pkgs+=(sox)
+  # Fixture regeneration and audio checks (sox); the overlay in a real window under a real
+  # window manager, screenshots and reading them back (xvfb, openbox, x11-utils, imagemagick,
+  # tesseract-ocr); egui_kittest's snapshot rendering on a software Vulkan adapter
+  # (mesa-vulkan-drivers, libvulkan1); live capture against a real sound server started by the
+  # tests (pulseaudio, pulseaudio-utils, libasound2-plugins).
+  pkgs+=(sox xvfb openbox x11-utils imagemagick tesseract-ocr mesa-vulkan-drivers libvulkan1)
+  pkgs+=(pulseaudio pulseaudio-utils libasound2-plugins)
+  # Call reports opened in a real browser.
+  pkgs+=(chromium)
 fi
 
 missing=()

@@ -9,8 +9,11 @@ use std::time::Duration;
 
 fn transcription(c: &mut Criterion) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut whisper = Whisper::load(&root.join("models/ggml-tiny.en.bin"), &AsrConfig::default())
-        .expect("the model (models/fetch-model.sh)");
+    let mut whisper = Whisper::load(
+        &root.join("models/ggml-tiny.en-q8_0.bin"),
+        &AsrConfig::default(),
+    )
+    .expect("the model (models/fetch-model.sh)");
     let mut r = hound::WavReader::open(root.join("tests/fixtures/speech/jfk.wav")).unwrap();
     let speech: Vec<f32> = r
         .samples::<i16>()

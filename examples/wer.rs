@@ -42,7 +42,7 @@ fn main() {
     let speech = root.join("tests/fixtures/speech");
     let config = Config {
         model: hearken::config::ModelConfig {
-            path: Some(root.join("models/ggml-tiny.en.bin")),
+            path: Some(root.join("models/ggml-tiny.en-q8_0.bin")),
             sha256: None,
         },
         ..Config::default()

@@ -15,14 +15,54 @@ pub struct Config {
     pub asr: AsrConfig,
     pub activity: ActivityConfig,
     pub detect: DetectConfig,
+    pub overlay: OverlayConfig,
+    pub capture: CaptureConfig,
+}
+
+/// Which audio devices a live call comes from (`hearken devices` lists them).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CaptureConfig {
+    /// cpal host: `pulseaudio` (also PipeWire's PulseAudio service) or `alsa`. Unset: the
+    /// platform default.
+    pub host: Option<String>,
+    /// The agent's microphone: a device name, or enough of it to be unambiguous. Unset: the
+    /// system's default input.
+    pub agent: Option<String>,
+    /// What the customer says: the softphone's output, as a loopback or monitor device.
+    /// Unset: the monitor of the system's default output.
+    pub customer: Option<String>,
+    /// Instead of the two: one device carrying both, agent on `agent_channel`.
+    pub stereo: Option<String>,
+    pub agent_channel: crate::audio::Channel,
+}
+
+/// The agent's window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OverlayConfig {
+    /// `system` (follow the desktop), `light` or `dark`.
+    pub theme: Theme,
+    /// Show the latest words of both sides under the prompt. Off by default: captions draw
+    /// the eye away from the customer, and a prompt is what the window is for.
+    pub captions: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
 }
 
 /// Where the whisper model lives and what it must hash to.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ModelConfig {
-    /// Path of the ggml whisper model. Unset: `$HEARKEN_MODEL`, then `models/ggml-tiny.en.bin`
-    /// under the working directory, then `/usr/share/hearken/models/ggml-tiny.en.bin`.
+    /// Path of the ggml whisper model. Unset: `$HEARKEN_MODEL`, then `models/ggml-tiny.en-q8_0.bin`
+    /// under the working directory, then `/usr/share/hearken/models/ggml-tiny.en-q8_0.bin`.
     pub path: Option<PathBuf>,
     /// Expected sha256 (hex) of a model that Hearken does not know by name. Known models
     /// (tiny.en as `models/fetch-model.sh` makes it) are checked against their pinned sums.
@@ -56,9 +96,12 @@ pub struct AsrConfig {
     /// again at rising temperatures. Off: one pass per utterance, so the cost of an utterance
     /// is bounded (see the README's measurements).
     pub temperature_fallback: bool,
-    /// `partial` transcripts of a long utterance while it goes on: `live` (on live calls,
-    /// and dropped first when whisper falls behind), `always` (replays too: they cost extra
-    /// whisper passes), or `never`.
+    /// `partial` transcripts of a long utterance while it goes on, about once a second:
+    /// `captions` (on live calls whose overlay shows captions: partials exist for captions,
+    /// and each one re-transcribes the utterance so far, which on a talkative call costs
+    /// several times the final transcripts' CPU; see the README), `live` (on every live call),
+    /// `always` (replays too), or `never`. Live, they are dropped first when whisper falls
+    /// behind.
     pub partials: PartialsMode,
     /// Partials start once an utterance is this long...
     pub partial_after_ms: u32,
@@ -69,6 +112,7 @@ pub struct AsrConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PartialsMode {
+    Captions,
     Live,
     Always,
     Never,
@@ -85,7 +129,7 @@ impl Default for AsrConfig {
             min_level_dbfs: -50.0,
             audio_ctx_margin: 64,
             temperature_fallback: false,
-            partials: PartialsMode::Live,
+            partials: PartialsMode::Captions,
             partial_after_ms: 2_000,
             partial_every_ms: 1_000,
         }

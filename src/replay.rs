@@ -43,6 +43,9 @@ pub struct Replay {
 /// real time. The engine's results do not depend on it.
 const BLOCK_MAX: usize = 1600;
 const BLOCK_REALTIME: usize = 320;
+/// Transcription threads: one per speaker's worth of parallel work. Each whisper call uses
+/// `asr.threads` threads of its own (1 on 2 cores).
+const ASR_THREADS: usize = 2;
 
 /// Replay the call, handing each event to `sink` as the engine emits it.
 pub fn run(
@@ -50,18 +53,17 @@ pub fn run(
     mut sink: impl FnMut(&Event) -> std::io::Result<()>,
 ) -> Result<CallSummary, ReplayError> {
     let mut reader = CallReader::open(&replay.input)?;
-    // One transcription worker per speaker, sharing one loaded model, so the two sides are
-    // transcribed in parallel; the engine keeps the stream in order (see `AsrMode::Wait`).
+    // Two transcription threads (one whisper state each) on one loaded model, sharing a
+    // queue: both sides are transcribed in parallel, and when one side does most of the
+    // talking both threads work on it. The engine keeps the stream in order (`AsrMode::Wait`).
     let workers = if replay.transcribe {
         let path = model::verified_model(&replay.config.model)?;
         let model = WhisperModel::load(&path)?;
-        let mut workers = Vec::new();
-        for _ in Speaker::BOTH {
-            workers.push(AsrWorker::spawn(Box::new(
-                model.transcriber(&replay.config.asr)?,
-            )));
+        let mut transcribers: Vec<Box<dyn crate::asr::Transcribe>> = Vec::new();
+        for _ in 0..ASR_THREADS {
+            transcribers.push(Box::new(model.transcriber(&replay.config.asr)?));
         }
-        workers
+        vec![AsrWorker::pool(transcribers)]
     } else {
         Vec::new()
     };

@@ -236,10 +236,8 @@ fn events_file_is_complete_jsonl_with_the_contract_names() {
 
 #[test]
 fn commands_from_later_issues_say_so_and_fail() {
-    for cmd in ["live", "devices", "check"] {
-        let out = hearken().arg(cmd).output().unwrap();
-        assert_clean_failure(&out, &["not built yet"]);
-    }
+    let out = hearken().arg("check").output().unwrap();
+    assert_clean_failure(&out, &["not built yet"]);
 }
 
 #[test]
@@ -435,9 +433,15 @@ fn long_utterances_get_partials_before_their_final_text() {
             .find(|u| u["speaker"] == p["speaker"] && u["start_ms"].as_u64().unwrap() == start)
             .unwrap_or_else(|| panic!("no utterance for partial {p}"));
         assert!(fin["t_ms"].as_u64().unwrap() >= t);
-        let first_word = words(p["text"].as_str().unwrap());
+        // Mostly the same words as the final text (whisper may hear the start of an
+        // unfinished sentence differently).
+        let partial_words = words(p["text"].as_str().unwrap());
         let final_words = words(fin["text"].as_str().unwrap());
-        assert!(final_words.contains(&first_word[0]), "{p} / {fin}");
+        let shared = partial_words
+            .iter()
+            .filter(|w| final_words.contains(w))
+            .count();
+        assert!(shared * 2 >= partial_words.len(), "{p} / {fin}");
     }
     // Without asking, a replay has none.
     let plain = replay_events(&[fixture("escalating.wav").to_str().unwrap()]);

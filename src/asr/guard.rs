@@ -94,6 +94,12 @@ pub fn collapse_repetitions(text: &str) -> (String, bool) {
             if reps >= 3 {
                 out.extend_from_slice(&words[i..i + n]);
                 i += reps * n;
+                // A loop cut off by the token limit ends part-way through one more copy:
+                // that tail is part of the loop too.
+                let tail = words.len() - i;
+                if tail < n && keys[i..] == unit[..tail] {
+                    i = words.len();
+                }
                 found = true;
                 skipped = true;
                 break;
@@ -197,6 +203,9 @@ mod tests {
         let (t, found) = collapse_repetitions("He was not an old-s-s-y-y-y-y-y-y-y-");
         assert!(found);
         assert_eq!(t, "He was not an old-s-s-y");
+        let (t, found) =
+            collapse_repetitions("You are welcome. You are welcome. You are welcome. You are");
+        assert_eq!((t.as_str(), found), ("You are welcome.", true));
         let (t, found) = collapse_repetitions("no no that is not what I said");
         assert!(!found);
         assert_eq!(t, "no no that is not what I said");

@@ -53,12 +53,18 @@ const MIN_WHISPER_SAMPLES: usize = 16_000 + 1_600;
 /// the last word.
 const AUDIO_CTX_PER_SEC: f32 = 50.0;
 
+/// Token budget for `secs` of audio: room for very fast speech with punctuation.
+fn max_tokens(secs: f32) -> i32 {
+    (secs * 10.0).ceil() as i32 + 16
+}
+
 impl WhisperModel {
     /// Load a (checksum-verified) model file.
     pub fn load(path: &Path) -> Result<WhisperModel, ModelError> {
         whisper_rs::install_logging_hooks();
         let mut params = WhisperContextParameters::default();
         params.use_gpu(false);
+
         let ctx = WhisperContext::new_with_params(path, params).map_err(|e| ModelError::Load {
             path: path.to_owned(),
             reason: e.to_string(),
@@ -113,9 +119,15 @@ impl Whisper {
         let ctx =
             ((secs * AUDIO_CTX_PER_SEC).ceil() as i32 + self.cfg.audio_ctx_margin as i32).min(1500);
         p.set_audio_ctx(ctx);
-        // No token limit: a loop that runs long makes whisper fall back to sampling at a higher
-        // temperature, which usually recovers the words; a limit would hide the loop from that
-        // check. Loops that survive are cut by the guards below.
+        // Whisper's usual failure on short or synthetic speech is a repetition loop that runs
+        // to the 224-token end of its window: seven decoder steps a token, over a second and a
+        // half wasted on text the guards then throw away. Nobody says more than about six
+        // tokens a second, so decoding stops well past that; the loop guards below collapse
+        // what was cut off. With temperature fallback on, a loop must run long enough to be
+        // seen as one, so the limit is off.
+        if !self.cfg.temperature_fallback {
+            p.set_max_tokens(max_tokens(secs));
+        }
         p
     }
 }

@@ -1,8 +1,9 @@
-//! The transcription thread: owns the whisper context, takes utterances, returns text.
+//! The transcription threads: each owns a whisper state, takes utterances, returns text.
 //!
 //! Whisper takes hundreds of ms per utterance; the engine must never stall behind it live.
-//! So it runs here, on its own thread, fed over a bounded crossbeam channel. In replay the
-//! engine waits for each result at the utterance's end, which keeps replays deterministic.
+//! So it runs here, on its own threads, fed over a bounded crossbeam channel. In replay the
+//! engine holds each result's place in the stream at the utterance's end, which keeps replays
+//! deterministic however the threads share the work.
 
 use super::transcriber::{Transcribe, Transcript};
 use crate::engine::Speaker;
@@ -29,55 +30,45 @@ pub struct AsrResult {
     pub transcript: Result<Transcript, String>,
 }
 
+/// Transcription threads sharing one queue of utterances. Crossbeam channels are
+/// multi-consumer, so whichever thread is free takes the next utterance, whichever speaker it
+/// came from: when one side does most of the talking, both cores still work on it. Results
+/// carry their job id; the engine puts them back in order.
 pub struct AsrWorker {
     jobs: Option<Sender<AsrJob>>,
     results: Receiver<AsrResult>,
-    thread: Option<JoinHandle<()>>,
+    threads: Vec<JoinHandle<()>>,
 }
 
 /// How many utterances may wait for whisper at once.
 const QUEUE: usize = 32;
 
 impl AsrWorker {
-    pub fn spawn(mut transcriber: Box<dyn Transcribe>) -> AsrWorker {
+    /// One transcription thread.
+    pub fn spawn(transcriber: Box<dyn Transcribe>) -> AsrWorker {
+        AsrWorker::pool(vec![transcriber])
+    }
+
+    /// One thread per transcriber (each with its own whisper state), sharing the queue.
+    pub fn pool(transcribers: Vec<Box<dyn Transcribe>>) -> AsrWorker {
         let (job_tx, job_rx) = bounded::<AsrJob>(QUEUE);
-        // Results are small and must never block the worker (the engine may itself be
-        // waiting to submit): unbounded.
+        // Results are small and must never block a thread (the engine may itself be waiting
+        // to submit): unbounded.
         let (res_tx, res_rx) = unbounded::<AsrResult>();
-        let thread = std::thread::Builder::new()
-            .name("hearken-asr".into())
-            .spawn(move || {
-                let mut broken = false;
-                for job in job_rx {
-                    let transcript = if broken {
-                        Err("speech recognition stopped after an internal error".to_string())
-                    } else {
-                        let run = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                            transcriber.transcribe(&job.audio, job.level_db)
-                        }));
-                        run.unwrap_or_else(|_| {
-                            // A panicked whisper state is not reused.
-                            broken = true;
-                            tracing::error!("speech recognition panicked; transcripts stop here");
-                            Err("speech recognition panicked".to_string())
-                        })
-                    };
-                    let r = AsrResult {
-                        id: job.id,
-                        speaker: job.speaker,
-                        start_sample: job.start_sample,
-                        transcript,
-                    };
-                    if res_tx.send(r).is_err() {
-                        break;
-                    }
-                }
+        let threads = transcribers
+            .into_iter()
+            .map(|t| {
+                let (jobs, results) = (job_rx.clone(), res_tx.clone());
+                std::thread::Builder::new()
+                    .name("hearken-asr".into())
+                    .spawn(move || serve(t, jobs, results))
+                    .expect("spawning a transcription thread")
             })
-            .expect("spawning the transcription thread");
+            .collect();
         AsrWorker {
             jobs: Some(job_tx),
             results: res_rx,
-            thread: Some(thread),
+            threads,
         }
     }
 
@@ -117,8 +108,45 @@ impl Drop for AsrWorker {
         self.jobs.take();
         // Drain so the thread is never blocked sending a result nobody reads.
         while self.results.recv().is_ok() {}
-        if let Some(t) = self.thread.take() {
+        for t in self.threads.drain(..) {
             let _ = t.join();
+        }
+    }
+}
+
+/// A transcription thread: take utterances until the queue closes.
+fn serve(mut transcriber: Box<dyn Transcribe>, jobs: Receiver<AsrJob>, results: Sender<AsrResult>) {
+    let mut broken = false;
+    for job in jobs {
+        let transcript = if broken {
+            Err("speech recognition stopped after an internal error".to_string())
+        } else {
+            let began = std::time::Instant::now();
+            let run = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                transcriber.transcribe(&job.audio, job.level_db)
+            }));
+            tracing::debug!(
+                "{} utterance {} ({} ms of audio) transcribed in {} ms",
+                job.speaker,
+                job.id,
+                job.audio.len() / 16,
+                began.elapsed().as_millis()
+            );
+            run.unwrap_or_else(|_| {
+                // A panicked whisper state is not reused.
+                broken = true;
+                tracing::error!("speech recognition panicked; transcripts stop here");
+                Err("speech recognition panicked".to_string())
+            })
+        };
+        let r = AsrResult {
+            id: job.id,
+            speaker: job.speaker,
+            start_sample: job.start_sample,
+            transcript,
+        };
+        if results.send(r).is_err() {
+            break;
         }
     }
 }

@@ -1,9 +1,12 @@
 //! Edges in: where call audio comes from.
 //!
-//! Everything here turns some source (a recorded WAV, two mono files; later a live device)
-//! into 16 kHz mono f32 per speaker, the only form the engine accepts.
+//! Everything here turns some source (a recorded WAV, two mono files, live devices through
+//! cpal) into 16 kHz mono f32 per speaker, the only form the engine accepts.
 
+pub mod align;
 pub mod call;
+pub mod capture;
+pub mod devices;
 pub mod resample;
 pub mod wav;
 

@@ -175,6 +175,14 @@ impl Engine {
         self.release(out);
     }
 
+    /// Put an event from outside the audio (a device lost or back) into the stream, at the
+    /// engine's current time.
+    pub fn note(&mut self, body: EventBody, out: &mut Vec<Event>) {
+        self.start();
+        self.emit(body);
+        self.release(out);
+    }
+
     /// End of the call: close open speech, wait for outstanding transcripts, emit `call_end`.
     pub fn finish(mut self, out: &mut Vec<Event>) -> CallSummary {
         self.start();
@@ -527,7 +535,8 @@ impl Engine {
         let on = match self.cfg.asr.partials {
             PartialsMode::Always => true,
             PartialsMode::Live => self.mode == AsrMode::Live,
-            PartialsMode::Never => false,
+            // Whoever runs the engine turns `captions` into `live` when captions show.
+            PartialsMode::Never | PartialsMode::Captions => false,
         };
         let Some(u) = self.sides[s.index()].utt.as_ref() else {
             return false;

@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests: paths, the real binary, truth files, scoring.
 #![allow(dead_code)]
 
+pub mod desktop;
+pub mod pulse;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -14,7 +17,7 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 pub fn model() -> PathBuf {
-    let p = root().join("models/ggml-tiny.en.bin");
+    let p = root().join("models/ggml-tiny.en-q8_0.bin");
     assert!(
         p.is_file(),
         "the whisper model is missing at {}: run models/fetch-model.sh (the test command does)",

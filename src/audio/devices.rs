@@ -1,0 +1,210 @@
+//! Audio devices: listing them for IT, and finding the one a config names.
+//!
+//! Devices are named the way cpal's host reports them: on PulseAudio/PipeWire the source
+//! name (`alsa_input.usb-Jabra...`, `...analog-stereo.monitor` for what a sink plays), with
+//! the human description beside it. A config may give any unambiguous substring of either.
+
+use cpal::traits::{DeviceTrait, HostTrait};
+
+/// One input device as `hearken devices` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceInfo {
+    pub host: String,
+    /// The id the host knows it by (the PulseAudio source name).
+    pub id: String,
+    /// Its human description.
+    pub description: String,
+    /// What the system plays (a sink's monitor, a loopback), rather than a microphone.
+    pub monitor: bool,
+    /// Default input config: channels, rate, sample format.
+    pub channels: u16,
+    pub sample_rate: u32,
+    pub format: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error(
+        "no audio input device matches \"{wanted}\" on {host}. Available: {available}. Run `hearken devices` and copy a name into the config."
+    )]
+    NotFound {
+        wanted: String,
+        host: String,
+        available: String,
+    },
+    #[error("\"{wanted}\" matches several devices on {host}: {matches}. Give more of the name.")]
+    Ambiguous {
+        wanted: String,
+        host: String,
+        matches: String,
+    },
+    #[error("the audio host {host} is not available: {reason}")]
+    Host { host: String, reason: String },
+    #[error("cannot open the audio device \"{device}\": {reason}")]
+    Open { device: String, reason: String },
+}
+
+/// The host to use: `name` ("pulseaudio", "alsa") or the platform default (PulseAudio or
+/// PipeWire's PulseAudio service where one runs, else ALSA).
+pub fn host(name: Option<&str>) -> Result<cpal::Host, DeviceError> {
+    let Some(name) = name else {
+        return Ok(cpal::default_host());
+    };
+    let id = cpal::available_hosts()
+        .into_iter()
+        .find(|h| h.name().eq_ignore_ascii_case(name))
+        .ok_or_else(|| DeviceError::Host {
+            host: name.to_string(),
+            reason: format!(
+                "this machine offers {}",
+                cpal::available_hosts()
+                    .iter()
+                    .map(|h| h.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })?;
+    cpal::host_from_id(id).map_err(|e| DeviceError::Host {
+        host: name.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+fn info(host: &cpal::Host, d: &cpal::Device) -> Option<DeviceInfo> {
+    let id = d.id().ok()?.id().to_string();
+    let description = d
+        .description()
+        .map(|x| x.name().to_string())
+        .unwrap_or_default();
+    let cfg = d.default_input_config().ok()?;
+    Some(DeviceInfo {
+        host: host.id().name().to_string(),
+        monitor: id.ends_with(".monitor") || description.starts_with("Monitor of"),
+        id,
+        description,
+        channels: cfg.channels(),
+        sample_rate: cfg.sample_rate(),
+        format: format!("{:?}", cfg.sample_format()).to_lowercase(),
+    })
+}
+
+/// Every input device of every available host.
+pub fn list() -> Vec<DeviceInfo> {
+    let mut all = Vec::new();
+    for id in cpal::available_hosts() {
+        let Ok(host) = cpal::host_from_id(id) else {
+            continue;
+        };
+        let Ok(devices) = host.input_devices() else {
+            continue;
+        };
+        all.extend(devices.filter_map(|d| info(&host, &d)));
+    }
+    all
+}
+
+/// The input device `wanted` names on `host`: an exact id, else the one device whose id or
+/// description contains it (case-insensitive).
+pub fn find(host: &cpal::Host, wanted: &str) -> Result<(cpal::Device, DeviceInfo), DeviceError> {
+    let host_name = host.id().name().to_string();
+    let devices: Vec<(cpal::Device, DeviceInfo)> = host
+        .input_devices()
+        .map_err(|e| DeviceError::Host {
+            host: host_name.clone(),
+            reason: e.to_string(),
+        })?
+        .filter_map(|d| info(host, &d).map(|i| (d, i)))
+        .collect();
+    if let Some(k) = devices.iter().position(|(_, i)| i.id == wanted) {
+        return Ok(devices.into_iter().nth(k).expect("found above"));
+    }
+    let w = wanted.to_lowercase();
+    let mut matches: Vec<(cpal::Device, DeviceInfo)> = devices
+        .iter()
+        .filter(|(_, i)| {
+            i.id.to_lowercase().contains(&w) || i.description.to_lowercase().contains(&w)
+        })
+        .cloned()
+        .collect();
+    match matches.len() {
+        1 => Ok(matches.remove(0)),
+        0 => Err(DeviceError::NotFound {
+            wanted: wanted.to_string(),
+            host: host_name,
+            available: if devices.is_empty() {
+                "none".to_string()
+            } else {
+                devices
+                    .iter()
+                    .map(|(_, i)| format!("\"{}\"", i.id))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        }),
+        _ => Err(DeviceError::Ambiguous {
+            wanted: wanted.to_string(),
+            host: host_name,
+            matches: matches
+                .iter()
+                .map(|(_, i)| format!("\"{}\"", i.id))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+/// The agent's side when the config names none: the system's default input.
+pub fn default_agent(host: &cpal::Host) -> Option<String> {
+    host.default_input_device()?
+        .id()
+        .ok()
+        .map(|i| i.id().to_string())
+}
+
+/// The customer's side when the config names none: what the default output plays (on
+/// PulseAudio/PipeWire, the default sink's monitor source).
+pub fn default_customer(host: &cpal::Host) -> Option<String> {
+    let sink = host.default_output_device()?.id().ok()?.id().to_string();
+    Some(format!("{sink}.monitor"))
+}
+
+/// Whether a device with this exact id is still there (a headset unplugged is not).
+pub fn present(host: &cpal::Host, id: &str) -> bool {
+    host.input_devices()
+        .map(|mut ds| ds.any(|d| d.id().is_ok_and(|x| x.id() == id)))
+        .unwrap_or(false)
+}
+
+/// `hearken devices` output: a table, then config lines to paste.
+pub fn report(devices: &[DeviceInfo]) -> String {
+    let mut s = String::new();
+    if devices.is_empty() {
+        s.push_str(
+            "No audio input devices found. On Linux, check that PulseAudio or PipeWire runs for \
+             this user (`pactl info`) and that XDG_RUNTIME_DIR is set.\n",
+        );
+        return s;
+    }
+    for d in devices {
+        s.push_str(&format!(
+            "{host:<10} {kind:<10} {ch} ch {rate} Hz {fmt:<4}  \"{id}\"  ({desc})\n",
+            host = d.host,
+            kind = if d.monitor { "loopback" } else { "input" },
+            ch = d.channels,
+            rate = d.sample_rate,
+            fmt = d.format,
+            id = d.id,
+            desc = d.description,
+        ));
+    }
+    let mic = devices.iter().find(|d| !d.monitor);
+    let loopback = devices.iter().find(|d| d.monitor);
+    s.push_str("\nTo use them, put in the config ([capture] section), for example:\n\n[capture]\n");
+    if let Some(m) = mic {
+        s.push_str(&format!("agent = \"{}\"\n", m.id));
+    }
+    if let Some(l) = loopback {
+        s.push_str(&format!("customer = \"{}\"\n", l.id));
+    }
+    s
+}

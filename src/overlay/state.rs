@@ -1,0 +1,295 @@
+//! What the overlay shows, as plain data: the engine's events folded into the few facts an
+//! agent reads at a glance, plus the agent's own choices (dismiss, pause, collapse).
+//!
+//! Kept apart from drawing so the rules (which prompt shows, when a banner goes) are tested
+//! without a window, and so drawing is a pure function of this state.
+
+use crate::coach::Category;
+use crate::detect::tension::Level;
+use crate::engine::{Event, EventBody, Speaker};
+
+/// The prompt on screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShownPrompt {
+    pub kind: String,
+    pub category: Category,
+    pub text: String,
+    pub reason: String,
+    /// Engine time it arrived.
+    pub since_ms: u64,
+}
+
+/// A problem with the machinery (a device gone, transcription behind), in words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Banner {
+    pub state: String,
+    pub detail: String,
+}
+
+/// One line of live captions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caption {
+    pub text: String,
+    /// A partial transcript of speech still going on.
+    pub partial: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverlayState {
+    /// Call time: the engine clock of the latest event.
+    pub call_ms: u64,
+    pub in_call: bool,
+    pub prompt: Option<ShownPrompt>,
+    pub tension: Level,
+    pub tension_reason: String,
+    /// Agent talk share over the last minute, 0..1, once anyone has spoken.
+    pub talk_share_60s: Option<f32>,
+    pub interruptions_by_agent: u32,
+    pub interruptions_by_customer: u32,
+    pub banner: Option<Banner>,
+    /// Latest words per speaker (agent, customer), when captions are on.
+    pub captions: [Option<Caption>; 2],
+    pub show_captions: bool,
+    /// The agent paused coaching for this call: prompts are held back until resumed.
+    pub paused: bool,
+    pub collapsed: bool,
+    /// Prompts that arrived and were shown (for the agent's count and for tests).
+    pub prompts_seen: u32,
+}
+
+/// Device states that mean a problem is over (the banner goes).
+const RECOVERED: &[&str] = &["asr_caught_up", "device_restored", "capture_ok"];
+
+impl Default for OverlayState {
+    fn default() -> Self {
+        OverlayState {
+            call_ms: 0,
+            in_call: false,
+            prompt: None,
+            tension: Level::Calm,
+            tension_reason: String::new(),
+            talk_share_60s: None,
+            interruptions_by_agent: 0,
+            interruptions_by_customer: 0,
+            banner: None,
+            captions: [None, None],
+            show_captions: false,
+            paused: false,
+            collapsed: false,
+            prompts_seen: 0,
+        }
+    }
+}
+
+impl OverlayState {
+    pub fn new(show_captions: bool) -> Self {
+        OverlayState {
+            show_captions,
+            ..OverlayState::default()
+        }
+    }
+
+    /// Fold one engine event in.
+    pub fn apply(&mut self, e: &Event) {
+        self.call_ms = self.call_ms.max(e.t_ms);
+        match &e.body {
+            EventBody::CallStart { .. } => {
+                // A new call starts clean; the agent's layout choices stay.
+                *self = OverlayState {
+                    in_call: true,
+                    show_captions: self.show_captions,
+                    collapsed: self.collapsed,
+                    ..OverlayState::default()
+                };
+            }
+            EventBody::CallEnd { .. } => {
+                self.in_call = false;
+                self.prompt = None;
+            }
+            // Paused: prompts are held back (not queued for later: they would be stale).
+            EventBody::Prompt {
+                kind,
+                category,
+                text,
+                reason,
+                ..
+            } if !self.paused => {
+                self.prompts_seen += 1;
+                self.prompt = Some(ShownPrompt {
+                    kind: kind.clone(),
+                    category: *category,
+                    text: text.clone(),
+                    reason: reason.clone(),
+                    since_ms: e.t_ms,
+                });
+            }
+            EventBody::PromptCleared { kind }
+                if self.prompt.as_ref().is_some_and(|p| &p.kind == kind) =>
+            {
+                self.prompt = None;
+            }
+            EventBody::Tension { level, reason, .. } => {
+                self.tension = *level;
+                self.tension_reason = reason.clone();
+            }
+            EventBody::Metrics {
+                agent_talk_share_60s,
+                interruptions_by_agent,
+                interruptions_by_customer,
+                ..
+            } => {
+                self.talk_share_60s = *agent_talk_share_60s;
+                self.interruptions_by_agent = *interruptions_by_agent;
+                self.interruptions_by_customer = *interruptions_by_customer;
+            }
+            EventBody::Interruption { by, .. } => match by {
+                // Counted at once; the next metrics event agrees.
+                Speaker::Agent => self.interruptions_by_agent += 1,
+                Speaker::Customer => self.interruptions_by_customer += 1,
+            },
+            EventBody::Device { state, detail } => {
+                self.banner = if RECOVERED.contains(&state.as_str()) {
+                    None
+                } else {
+                    Some(Banner {
+                        state: state.clone(),
+                        detail: detail.clone(),
+                    })
+                };
+            }
+            EventBody::Utterance(u) if !u.text.is_empty() => {
+                self.captions[u.speaker.index()] = Some(Caption {
+                    text: u.text.clone(),
+                    partial: false,
+                });
+            }
+            EventBody::Partial { speaker, text, .. } => {
+                self.captions[speaker.index()] = Some(Caption {
+                    text: text.clone(),
+                    partial: true,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// The agent dismissed the prompt on screen.
+    pub fn dismiss(&mut self) {
+        self.prompt = None;
+    }
+
+    /// Pause or resume coaching for this call. Pausing also clears the prompt on screen.
+    pub fn toggle_pause(&mut self) {
+        self.paused = !self.paused;
+        if self.paused {
+            self.prompt = None;
+        }
+    }
+
+    pub fn toggle_collapse(&mut self) {
+        self.collapsed = !self.collapsed;
+    }
+}
+
+/// Call time as the agent reads it: m:ss, or h:mm:ss past an hour.
+pub fn clock(ms: u64) -> String {
+    let s = ms / 1000;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(t_ms: u64, body: EventBody) -> Event {
+        Event::new(t_ms, body)
+    }
+
+    fn prompt(kind: &str) -> EventBody {
+        EventBody::Prompt {
+            kind: kind.into(),
+            category: Category::Listening,
+            text: "Let them finish".into(),
+            reason: "you started over the customer".into(),
+            priority: 2,
+        }
+    }
+
+    #[test]
+    fn prompt_shows_until_its_kind_is_cleared() {
+        let mut s = OverlayState::new(false);
+        s.apply(&ev(1000, prompt("talk_over")));
+        assert_eq!(s.prompt.as_ref().unwrap().text, "Let them finish");
+        s.apply(&ev(
+            2000,
+            EventBody::PromptCleared {
+                kind: "other".into(),
+            },
+        ));
+        assert!(s.prompt.is_some(), "another kind's clearing leaves it");
+        s.apply(&ev(
+            9000,
+            EventBody::PromptCleared {
+                kind: "talk_over".into(),
+            },
+        ));
+        assert!(s.prompt.is_none());
+        assert_eq!(s.call_ms, 9000);
+    }
+
+    #[test]
+    fn paused_coaching_holds_prompts_back_until_resumed() {
+        let mut s = OverlayState::new(false);
+        s.apply(&ev(1000, prompt("talk_over")));
+        s.toggle_pause();
+        assert!(s.prompt.is_none(), "pausing clears the prompt");
+        s.apply(&ev(2000, prompt("monologue")));
+        assert!(s.prompt.is_none());
+        s.toggle_pause();
+        s.apply(&ev(3000, prompt("monologue")));
+        assert_eq!(s.prompt.as_ref().unwrap().kind, "monologue");
+        assert_eq!(s.prompts_seen, 2);
+    }
+
+    #[test]
+    fn banner_stays_until_the_problem_is_over() {
+        let mut s = OverlayState::new(false);
+        let device = |state: &str| EventBody::Device {
+            state: state.into(),
+            detail: "Headset unplugged".into(),
+        };
+        s.apply(&ev(1, device("device_lost")));
+        assert_eq!(s.banner.as_ref().unwrap().state, "device_lost");
+        s.apply(&ev(2, device("device_restored")));
+        assert!(s.banner.is_none());
+    }
+
+    #[test]
+    fn a_new_call_starts_clean_but_keeps_the_layout() {
+        let mut s = OverlayState::new(true);
+        s.apply(&ev(1000, prompt("talk_over")));
+        s.toggle_pause();
+        s.toggle_collapse();
+        s.apply(&ev(
+            0,
+            EventBody::CallStart {
+                source: "x".into(),
+                sample_rate: 16000,
+                channels: 2,
+            },
+        ));
+        assert!(!s.paused && s.prompt.is_none() && s.in_call);
+        assert!(s.collapsed && s.show_captions);
+    }
+
+    #[test]
+    fn clock_reads_minutes_and_hours() {
+        assert_eq!(clock(0), "0:00");
+        assert_eq!(clock(192_400), "3:12");
+        assert_eq!(clock(3_725_000), "1:02:05");
+    }
+}

@@ -1,0 +1,142 @@
+//! The overlay's window: eframe on the main thread, fed by the engine over a channel.
+//!
+//! The engine never waits for the window: [`OverlaySink::send`] is a `try_send` on a bounded
+//! channel followed by a repaint request. The window repaints only when an event arrives or
+//! the agent touches it, so with nothing happening it costs next to nothing.
+
+use super::state::OverlayState;
+use super::view::{self, FULL_SIZE, MIN_SIZE};
+use crate::config::{OverlayConfig, Theme};
+use crate::engine::Event;
+use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
+use eframe::egui::{self, ViewportCommand, WindowLevel};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+/// Events waiting for the window. The window drains them every frame; a full queue means the
+/// window is stuck, and then events are dropped (and counted) rather than stall the engine.
+const QUEUE: usize = 4096;
+
+/// The engine's end of the overlay.
+#[derive(Clone)]
+pub struct OverlaySink {
+    tx: Sender<Event>,
+    ctx: Arc<OnceLock<egui::Context>>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl OverlaySink {
+    /// Hand an event to the window without waiting. Returns false once the window is gone.
+    pub fn send(&self, e: &Event) -> bool {
+        match self.tx.try_send(e.clone()) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                if self.dropped.fetch_add(1, Ordering::Relaxed) == 0 {
+                    tracing::warn!("the overlay is not keeping up; dropping its events");
+                }
+            }
+            Err(TrySendError::Disconnected(_)) => return false,
+        }
+        if let Some(ctx) = self.ctx.get() {
+            ctx.request_repaint();
+        }
+        true
+    }
+}
+
+/// Make the channel between the engine and the window.
+pub fn channel() -> (OverlaySink, Receiver<Event>, Arc<OnceLock<egui::Context>>) {
+    let (tx, rx) = bounded(QUEUE);
+    let ctx = Arc::new(OnceLock::new());
+    let sink = OverlaySink {
+        tx,
+        ctx: ctx.clone(),
+        dropped: Arc::new(AtomicU64::new(0)),
+    };
+    (sink, rx, ctx)
+}
+
+struct OverlayApp {
+    state: OverlayState,
+    rx: Receiver<Event>,
+    frames: u64,
+    on_top_again: bool,
+}
+
+impl eframe::App for OverlayApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        for e in self.rx.try_iter() {
+            self.state.apply(&e);
+        }
+        // On X11 winit drops the always-on-top flag when it is set before the window maps:
+        // ask again once the window is up, and once more a moment later for slow window
+        // managers.
+        self.frames += 1;
+        if self.frames == 2 {
+            ctx.send_viewport_cmd(ViewportCommand::WindowLevel(WindowLevel::AlwaysOnTop));
+            ctx.request_repaint_after(std::time::Duration::from_millis(500));
+        } else if !self.on_top_again && ctx.input(|i| i.time) > 0.5 {
+            self.on_top_again = true;
+            ctx.send_viewport_cmd(ViewportCommand::WindowLevel(WindowLevel::AlwaysOnTop));
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        egui::CentralPanel::default()
+            .frame(egui::Frame::NONE)
+            .show(ui, |ui| {
+                let actions = view::show(&mut self.state, ui);
+                if actions.close {
+                    ui.ctx().send_viewport_cmd(ViewportCommand::Close);
+                }
+            });
+    }
+}
+
+/// Open the overlay window and run it until the agent closes it. Must be called on the main
+/// thread. `ctx_slot` receives the window's context so the sink can ask for repaints;
+/// `opened` runs once the window exists (start feeding it then).
+pub fn run(
+    cfg: &OverlayConfig,
+    rx: Receiver<Event>,
+    ctx_slot: Arc<OnceLock<egui::Context>>,
+    opened: impl FnOnce() + 'static,
+) -> Result<(), String> {
+    let viewport = egui::ViewportBuilder::default()
+        .with_title("Hearken")
+        .with_app_id("hearken")
+        .with_inner_size(FULL_SIZE)
+        .with_min_inner_size(MIN_SIZE)
+        .with_decorations(false)
+        .with_resizable(true)
+        .with_always_on_top();
+    let options = eframe::NativeOptions {
+        viewport,
+        renderer: eframe::Renderer::Glow,
+        // Place and size are remembered between runs (eframe's persistence).
+        persist_window: true,
+        ..Default::default()
+    };
+    let theme = cfg.theme;
+    let show_captions = cfg.captions;
+    eframe::run_native(
+        "hearken",
+        options,
+        Box::new(move |cc| {
+            match theme {
+                Theme::System => {}
+                Theme::Light => cc.egui_ctx.set_theme(egui::Theme::Light),
+                Theme::Dark => cc.egui_ctx.set_theme(egui::Theme::Dark),
+            }
+            let _ = ctx_slot.set(cc.egui_ctx.clone());
+            opened();
+            Ok(Box::new(OverlayApp {
+                state: OverlayState::new(show_captions),
+                rx,
+                frames: 0,
+                on_top_again: false,
+            }))
+        }),
+    )
+    .map_err(|e| e.to_string())
+}

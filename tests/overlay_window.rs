@@ -1,0 +1,162 @@
+//! The real overlay window: the real binary replays a fixture call with `--overlay` on an X
+//! server (Xvfb) under a real window manager (openbox). The test checks what the window
+//! manager says about the window (undecorated, kept above) and reads the prompt off a
+//! screenshot with OCR (tesseract), so it sees what an agent would see.
+
+mod common;
+
+use common::desktop::{Desktop, wait_for};
+use common::*;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// In the escalating call the agent talks over the customer; the prompt for it is on screen
+/// from 17.9 s to 25.6 s of call time (a headless replay of the same call says so: see
+/// `prompt_timing_matches_the_headless_replay`).
+const PROMPT_FROM_S: f64 = 17.9;
+const PROMPT_UNTIL_S: f64 = 25.6;
+const PROMPT: &str = "You talked over the customer. Let them finish.";
+
+struct Killed(std::process::Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn prompt_timing_matches_the_headless_replay() {
+    // The window test below screenshots at a wall-clock moment; this keeps its constants true.
+    let events = replay_events(&[fixture("escalating.wav").to_str().unwrap()]);
+    let shown = of_type(&events, "prompt")
+        .into_iter()
+        .find(|e| e["kind"] == "talk_over")
+        .expect("a talk_over prompt in the escalating call");
+    let at = shown["t_ms"].as_f64().unwrap() / 1000.0;
+    assert!(
+        (at - PROMPT_FROM_S).abs() < 0.2,
+        "talk_over prompt at {at} s"
+    );
+    assert_eq!(shown["text"], PROMPT);
+    let next = events
+        .iter()
+        .filter(|e| e["t_ms"].as_f64().unwrap() / 1000.0 > at)
+        .find(|e| e["type"] == "prompt" || e["type"] == "prompt_cleared")
+        .unwrap();
+    let until = next["t_ms"].as_f64().unwrap() / 1000.0;
+    assert!(
+        (until - PROMPT_UNTIL_S).abs() < 0.2,
+        "replaced at {until} s"
+    );
+}
+
+#[test]
+fn overlay_window_is_undecorated_on_top_and_shows_the_prompt() {
+    let desktop = Desktop::start();
+    let home = tmpdir();
+    let started = Instant::now();
+    let app = Killed(
+        desktop
+            .command(env!("CARGO_BIN_EXE_hearken"))
+            .current_dir(root())
+            .env_remove("HEARKEN_MODEL")
+            // The window's remembered place lives under the user's data dir: keep it fresh.
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", home.path())
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .args(["replay", "--overlay"])
+            .arg(fixture("escalating.wav"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run hearken"),
+    );
+    let id = wait_for(Duration::from_secs(20), "the Hearken window", || {
+        desktop.window("Hearken")
+    });
+
+    // Kept above: the flag is re-sent once the window is mapped (winit drops it before).
+    wait_for(Duration::from_secs(5), "_NET_WM_STATE_ABOVE", || {
+        desktop
+            .window_prop(&id, "_NET_WM_STATE")
+            .filter(|s| s.contains("_NET_WM_STATE_ABOVE"))
+    });
+    // Undecorated: the window manager drew no frame around it.
+    let extents = wait_for(Duration::from_secs(5), "_NET_FRAME_EXTENTS", || {
+        desktop.window_prop(&id, "_NET_FRAME_EXTENTS")
+    });
+    assert!(
+        extents.trim_end().ends_with("= 0, 0, 0, 0"),
+        "the window has a frame: {extents}"
+    );
+    let (x, y, w, h) = desktop.geometry(&id).expect("window geometry");
+    assert!(
+        (300..=420).contains(&w) && (150..=260).contains(&h),
+        "size {w}x{h}"
+    );
+
+    // Another application's window opens over the same spot and takes the focus: the overlay
+    // stays above it.
+    let _other = Killed(
+        desktop
+            .command("xmessage")
+            .args(["-geometry", "700x500+0+0", "softphone"])
+            .spawn()
+            .expect("run xmessage (x11-utils)"),
+    );
+    wait_for(Duration::from_secs(10), "the other window", || {
+        desktop.window("xmessage")
+    });
+    let order = desktop.stacking();
+    let pos = |title: &str| order.iter().position(|(_, n)| n == title).unwrap();
+    assert!(
+        pos("Hearken") > pos("xmessage"),
+        "stacking bottom to top: {order:?}"
+    );
+
+    // The prompt is on screen between 17.9 s and 25.6 s of call time; look at 21.5 s.
+    let at = Duration::from_secs_f64((PROMPT_FROM_S + PROMPT_UNTIL_S) / 2.0 - 0.3);
+    if let Some(wait) = at.checked_sub(started.elapsed()) {
+        std::thread::sleep(wait);
+    }
+    let shot = root().join("target/overlay-window.png");
+    std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
+    desktop.screenshot(&shot);
+    let text = ocr(&shot, (x, y, w, h));
+    let seen = words(&text);
+    for word in ["talked", "over", "customer", "let", "them", "finish"] {
+        assert!(
+            seen.iter().any(|w| w == word),
+            "'{word}' not read off the window; OCR saw: {text:?}"
+        );
+    }
+    assert!(
+        seen.iter().any(|w| w == "on") && seen.iter().any(|w| w.starts_with("device")),
+        "the on-device mark is not visible; OCR saw: {text:?}"
+    );
+    drop(app);
+}
+
+/// Read the text inside `rect` of a screenshot: crop, enlarge (tesseract reads small screen
+/// type poorly), OCR.
+fn ocr(shot: &std::path::Path, (x, y, w, h): (i32, i32, u32, u32)) -> String {
+    let dir = tmpdir();
+    let crop = dir.path().join("crop.png");
+    let ok = Command::new("/usr/bin/convert")
+        .arg(shot)
+        .args(["-crop", &format!("{w}x{h}+{x}+{y}"), "+repage"])
+        .args(["-resize", "300%", "-colorspace", "Gray"])
+        .arg(&crop)
+        .status()
+        .expect("run ImageMagick convert")
+        .success();
+    assert!(ok, "convert failed");
+    let out = Command::new("tesseract")
+        .arg(&crop)
+        .arg("-")
+        .output()
+        .expect("run tesseract (Debian package tesseract-ocr)");
+    assert!(out.status.success(), "tesseract failed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
