@@ -206,10 +206,10 @@ pub fn run(b: &Batch) -> Result<BatchOutcome, String> {
         .iter()
         .filter(|p| {
             let done = rows.get(&name(p)).is_some_and(|r| r.status == "ok");
-            let reported = b
-                .reports
-                .as_ref()
-                .is_none_or(|d| report_paths(d, p).0.exists());
+            let reported = b.reports.as_ref().is_none_or(|d| {
+                let (html, json) = report_paths(d, p);
+                html.exists() && json.exists()
+            });
             !(done && reported)
         })
         .cloned()

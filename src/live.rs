@@ -65,6 +65,18 @@ pub struct LiveReport {
     /// Silence put in to keep the devices in step, ms per side.
     pub filled_ms: [u64; 2],
     pub device_losses: u32,
+    callback_ns_total: u64,
+}
+
+impl LiveReport {
+    /// Count a stream's figures in (when it closes: at the end, or when its device is lost).
+    fn add_stats(&mut self, s: &crate::audio::capture::CaptureStats) {
+        self.callbacks += s.callbacks.load(Ordering::Relaxed);
+        self.dropped_frames += s.dropped_frames();
+        self.callback_ns_total += s.callback_ns_total.load(Ordering::Relaxed);
+        let max = s.callback_ns_max.load(Ordering::Relaxed) as f64 / 1000.0;
+        self.callback_us_max = self.callback_us_max.max(max);
+    }
 }
 
 /// Where an input's channels go.
@@ -96,9 +108,11 @@ struct Opened {
     resampler: ToEngineRate,
 }
 
-/// Callback blocks: 20 ms each, a second's worth in the pool.
+/// Callback blocks hold up to 20 ms each. A callback takes at least one block however short
+/// its period (PulseAudio delivers 5 to 10 ms), so the pool is sized in callbacks: 400 of them
+/// are a second or more of audio waiting for the capture thread.
 const BLOCK_MS: u32 = 20;
-const POOL: usize = 50;
+const POOL: usize = 400;
 /// How often the capture thread looks for blocks.
 const POLL: Duration = Duration::from_millis(5);
 
@@ -112,10 +126,19 @@ fn open(host: &cpal::Host, wanted: &str, route: Route) -> Result<Opened, DeviceE
         .default_input_config()
         .map_err(|e| err(e.to_string()))?;
     let (rate, channels) = (cfg.sample_rate(), cfg.channels());
+    if let Route::Split { .. } = route
+        && channels < 2
+    {
+        // Checked on every open: a device can come back with another profile.
+        return Err(err(
+            "it has one channel; a stereo device needs two (agent and customer)".into(),
+        ));
+    }
     let (mut callback, queue) =
         capture_pair(channels as usize, (rate * BLOCK_MS / 1000) as usize, POOL);
     let failed = Arc::new(AtomicBool::new(false));
     let flag = failed.clone();
+    let xruns = queue.stats.clone();
     let stream_cfg = cpal::StreamConfig {
         channels,
         sample_rate: rate,
@@ -127,8 +150,14 @@ fn open(host: &cpal::Host, wanted: &str, route: Route) -> Result<Opened, DeviceE
             stream_cfg,
             cfg.sample_format(),
             move |data: &cpal::Data, _: &cpal::InputCallbackInfo| callback.on_raw(data),
-            // Runs off the audio path; only raises a flag the capture thread polls.
-            move |_e: cpal::Error| flag.store(true, Ordering::Relaxed),
+            // Runs off the audio path; only raises a flag the capture thread polls. An xrun
+            // (ALSA recovers from it by itself) is lost audio, not a lost device.
+            move |e: cpal::Error| match e.kind() {
+                cpal::ErrorKind::Xrun => {
+                    xruns.xruns.fetch_add(1, Ordering::Relaxed);
+                }
+                _ => flag.store(true, Ordering::Relaxed),
+            },
             Some(Duration::from_secs(5)),
         )
         .map_err(|e| err(e.to_string()))?;
@@ -224,6 +253,21 @@ pub fn run(
     } else {
         Vec::new()
     };
+    // Every device must open at the start: a wrong name is a configuration error, said now.
+    for input in inputs.iter_mut() {
+        input.open = Some(open(&host, &input.wanted, input.route)?);
+    }
+    // The devices opened one after the other; what they captured meanwhile is dropped, so
+    // both sides start together.
+    for input in inputs.iter_mut() {
+        if let Some(o) = &input.open {
+            while let Ok(b) = o.queue.blocks.try_recv() {
+                let _ = o.queue.recycle.try_send(b);
+            }
+            input.dropped_seen =
+                o.queue.stats.dropped_frames() + o.queue.stats.xruns.load(Ordering::Relaxed);
+        }
+    }
     let first = inputs[0].open.as_ref().expect("opened above");
     let source = SourceInfo {
         source: format!(
@@ -325,18 +369,13 @@ pub fn run(
         }
     }
     report.seconds = started.elapsed().as_secs_f64();
-    for input in &inputs {
-        if let Some(o) = &input.open {
-            let s = &o.queue.stats;
-            report.callbacks += s.callbacks.load(Ordering::Relaxed);
-            report.dropped_frames += s.dropped_frames();
-            let max = s.callback_ns_max.load(Ordering::Relaxed) as f64 / 1000.0;
-            report.callback_us_max = report.callback_us_max.max(max);
-            let n = s.callbacks.load(Ordering::Relaxed).max(1) as f64;
-            report.callback_us_mean =
-                s.callback_ns_total.load(Ordering::Relaxed) as f64 / 1000.0 / n;
+    for input in inputs.iter_mut() {
+        if let Some(o) = input.open.take() {
+            report.add_stats(&o.queue.stats);
         }
     }
+    let n = report.callbacks.max(1) as f64;
+    report.callback_us_mean = report.callback_ns_total as f64 / 1000.0 / n;
     latencies.sort_unstable();
     if !latencies.is_empty() {
         report.block_to_events_us_median = latencies[latencies.len() / 2] as u64;
@@ -361,7 +400,9 @@ fn supervise(
     for input in inputs.iter_mut() {
         match &input.open {
             Some(o) => {
-                let dropped = o.queue.stats.dropped_frames();
+                // Frames the callback could not hand on, plus device overruns (one count each).
+                let dropped =
+                    o.queue.stats.dropped_frames() + o.queue.stats.xruns.load(Ordering::Relaxed);
                 if dropped == input.dropped_seen && input.overflowing {
                     input.overflowing = false;
                     engine.note(
@@ -390,10 +431,14 @@ fn supervise(
                 // The stream reported an error, or the device left the system (PulseAudio
                 // may move a stream to another source rather than fail it: checking the
                 // device list catches that too).
-                let gone = o.failed.load(Ordering::Relaxed) || !devices::present(host, &o.info.id);
+                // A listing that fails says nothing about the device: only "not listed" counts.
+                let gone = o.failed.load(Ordering::Relaxed)
+                    || devices::present(host, &o.info.id) == Some(false);
                 if gone {
                     let id = o.info.id.clone();
-                    input.open = None;
+                    if let Some(o) = input.open.take() {
+                        report.add_stats(&o.queue.stats);
+                    }
                     report.device_losses += 1;
                     tracing::warn!("{} device \"{id}\" lost", input.role);
                     engine.note(

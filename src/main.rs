@@ -16,7 +16,7 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "hearken", version, about, long_about = None)]
 struct Cli {
-    /// Config file (TOML) read over the built-in defaults.
+    /// Config file (TOML) read over the machine-wide and user files.
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Whisper model file (default: models/ggml-tiny.en-q8_0.bin, or $HEARKEN_MODEL).
@@ -56,6 +56,13 @@ enum Command {
         /// Also run whisper (slower; the scores above do not need it).
         #[arg(long)]
         transcribe: bool,
+    },
+    /// The effective config: built-in defaults < /etc/hearken/config.toml < the user's
+    /// ~/.config/hearken/config.toml < --config < flags.
+    Config {
+        /// Print it, each value with where it came from.
+        #[arg(long)]
+        show: bool,
     },
     /// Print the built-in playbook (start your own from it), or check one.
     Playbook {
@@ -210,13 +217,40 @@ fn init_logging(level: &str) {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let mut config = match &cli.config {
-        Some(p) => Config::from_file(p)?,
-        None => Config::default(),
-    };
+    // Defaults < /etc/hearken/config.toml (IT; may lock keys) < the user's file < --config <
+    // flags.
+    let mut effective = hearken::config::Effective::load(cli.config.as_deref())?;
     if let Some(m) = cli.model {
-        config.model.path = Some(m);
+        effective.flag("model.path", "--model")?;
+        effective.config.model.path = Some(m);
     }
+    if let Command::Live(args) = &cli.command {
+        for (set, key, flag) in [
+            (args.agent.is_some(), "capture.agent", "--agent"),
+            (args.customer.is_some(), "capture.customer", "--customer"),
+            (args.stereo.is_some(), "capture.stereo", "--stereo"),
+            (
+                args.agent_channel.is_some(),
+                "capture.agent_channel",
+                "--agent-channel",
+            ),
+            (args.host.is_some(), "capture.host", "--host"),
+        ] {
+            if set {
+                effective.flag(key, flag)?;
+            }
+        }
+    }
+    if let Command::Config { show } = &cli.command {
+        if !show {
+            anyhow::bail!(
+                "say --show to print the effective config and where each value comes from"
+            );
+        }
+        print!("{}", effective.show());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let config = effective.config;
     let playbook = match &cli.playbook {
         Some(p) => Playbook::from_file(p)?,
         None => Playbook::default(),
@@ -247,6 +281,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check => not_yet("workstation checks", "#8"),
+        Command::Config { .. } => unreachable!("handled above"),
     }
 }
 
@@ -343,11 +378,11 @@ fn replay_with_overlay(
     let (sink, rx, ctx) = hearken::overlay::channel();
     let (start_tx, start_rx) = crossbeam_channel::bounded::<bool>(1);
     let worker = std::thread::spawn(move || {
-        // Wait until the window is up (or failed), so a failed window leaves the call unplayed.
+        // Wait until the window is up; if it never comes, hand the call back unplayed.
         if !start_rx.recv().unwrap_or(false) {
-            return Ok(None);
+            return (replay, Ok(None));
         }
-        replay::run(&replay, |e| {
+        let result = replay::run(&replay, |e| {
             if !sink.send(e) {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::Interrupted,
@@ -355,16 +390,29 @@ fn replay_with_overlay(
                 ));
             }
             also(e)
-        })
-        .map(Some)
+        });
+        if let Err(e) = &result {
+            // Said in the window too, where the trainer is looking.
+            sink.send(&hearken::Event::new(
+                0,
+                hearken::EventBody::Device {
+                    state: "replay_failed".into(),
+                    detail: format!("{e}"),
+                },
+            ));
+        }
+        (replay, result.map(Some))
     });
     let shown = hearken::overlay::run(&overlay_cfg, rx, ctx, move || {
         let _ = start_tx.send(true);
     });
-    let result = worker
+    let (replay, result) = worker
         .join()
         .map_err(|_| OverlayRun::Failed(anyhow::anyhow!("the replay thread panicked")))?;
     if let Err(e) = shown {
+        if matches!(result, Ok(None)) {
+            return Err(OverlayRun::NoWindow(e, Box::new(replay)));
+        }
         return Err(OverlayRun::Failed(anyhow::anyhow!(
             "cannot show the overlay window: {e}. Check that the display works (DISPLAY), or replay without --overlay"
         )));
@@ -628,6 +676,7 @@ fn live_cmd(config: Config, playbook: Playbook, args: LiveArgs) -> Result<ExitCo
         let (sink, rx, ctx) = hearken::overlay::channel();
         let (start_tx, start_rx) = crossbeam_channel::bounded::<bool>(1);
         let worker_stop = stop.clone();
+        let window = ctx.clone();
         let worker = std::thread::spawn(move || {
             if !start_rx.recv().unwrap_or(false) {
                 return Ok(None);
@@ -639,8 +688,12 @@ fn live_cmd(config: Config, playbook: Playbook, args: LiveArgs) -> Result<ExitCo
                 }
                 Ok(())
             });
+            if result.is_ok() {
+                // The call ended (Ctrl-C, --duration): so does the window.
+                hearken::overlay::close(&window);
+            }
             if let Err(e) = &result {
-                // Said in the window too, where the agent is looking.
+                // Said in the window too, where the agent is looking; it stays open.
                 sink.send(&hearken::Event::new(
                     0,
                     hearken::EventBody::Device {

@@ -116,11 +116,8 @@ impl Drop for AsrWorker {
 
 /// A transcription thread: take utterances until the queue closes.
 fn serve(mut transcriber: Box<dyn Transcribe>, jobs: Receiver<AsrJob>, results: Sender<AsrResult>) {
-    let mut broken = false;
     for job in jobs {
-        let transcript = if broken {
-            Err("speech recognition stopped after an internal error".to_string())
-        } else {
+        let transcript = {
             let began = std::time::Instant::now();
             let run = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 transcriber.transcribe(&job.audio, job.level_db)
@@ -132,13 +129,11 @@ fn serve(mut transcriber: Box<dyn Transcribe>, jobs: Receiver<AsrJob>, results: 
                 job.audio.len() / 16,
                 began.elapsed().as_millis()
             );
-            run.unwrap_or_else(|_| {
-                // A panicked whisper state is not reused.
-                broken = true;
-                tracing::error!("speech recognition panicked; transcripts stop here");
-                Err("speech recognition panicked".to_string())
-            })
+            run.unwrap_or_else(|_| Err("speech recognition panicked".to_string()))
         };
+        let panicked = transcript
+            .as_ref()
+            .is_err_and(|e| e == "speech recognition panicked");
         let r = AsrResult {
             id: job.id,
             speaker: job.speaker,
@@ -146,6 +141,12 @@ fn serve(mut transcriber: Box<dyn Transcribe>, jobs: Receiver<AsrJob>, results: 
             transcript,
         };
         if results.send(r).is_err() {
+            break;
+        }
+        if panicked {
+            // A panicked whisper state is not reused: this thread stops, the others go on
+            // (with none left, the engine is told the transcription thread has stopped).
+            tracing::error!("a speech recognition thread panicked and has stopped");
             break;
         }
     }

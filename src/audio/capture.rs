@@ -30,6 +30,8 @@ pub struct CaptureStats {
     pub frames: AtomicU64,
     pub dropped_frames: AtomicU64,
     pub dropped_blocks: AtomicU64,
+    /// Overruns the device itself reported (its error callback, not the audio path).
+    pub xruns: AtomicU64,
     /// Total and longest time spent inside the callback, ns.
     pub callback_ns_total: AtomicU64,
     pub callback_ns_max: AtomicU64,

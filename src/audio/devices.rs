@@ -168,11 +168,12 @@ pub fn default_customer(host: &cpal::Host) -> Option<String> {
     Some(format!("{sink}.monitor"))
 }
 
-/// Whether a device with this exact id is still there (a headset unplugged is not).
-pub fn present(host: &cpal::Host, id: &str) -> bool {
+/// Whether a device with this exact id is still there (a headset unplugged is not); none
+/// when the host could not be asked.
+pub fn present(host: &cpal::Host, id: &str) -> Option<bool> {
     host.input_devices()
+        .ok()
         .map(|mut ds| ds.any(|d| d.id().is_ok_and(|x| x.id() == id)))
-        .unwrap_or(false)
 }
 
 /// `hearken devices` output: a table, then config lines to paste.

@@ -9,4 +9,4 @@ pub mod view;
 pub mod window;
 
 pub use state::OverlayState;
-pub use window::{OverlaySink, channel, run};
+pub use window::{OverlaySink, channel, close, run};

@@ -46,7 +46,10 @@ pub struct OverlayState {
     pub talk_share_60s: Option<f32>,
     pub interruptions_by_agent: u32,
     pub interruptions_by_customer: u32,
+    /// The newest problem still going on (what the banner shows).
     pub banner: Option<Banner>,
+    /// Every problem still going on, oldest first, by (kind, device).
+    problems: Vec<(String, Banner)>,
     /// Latest words per speaker (agent, customer), when captions are on.
     pub captions: [Option<Caption>; 2],
     pub show_captions: bool,
@@ -57,8 +60,18 @@ pub struct OverlayState {
     pub prompts_seen: u32,
 }
 
-/// Device states that mean a problem is over (the banner goes).
-const RECOVERED: &[&str] = &["asr_caught_up", "device_restored", "capture_ok"];
+/// Device states that end a problem, and the problem they end.
+const RECOVERED: &[(&str, &str)] = &[
+    ("asr_caught_up", "asr_behind"),
+    ("device_restored", "device_lost"),
+    ("capture_ok", "capture_overflow"),
+];
+
+/// Which problem a device event is about: its kind and the device it names (in quotes).
+fn problem_key(kind: &str, detail: &str) -> String {
+    let device = detail.split('"').nth(1).unwrap_or("");
+    format!("{kind} {device}")
+}
 
 impl Default for OverlayState {
     fn default() -> Self {
@@ -72,6 +85,7 @@ impl Default for OverlayState {
             interruptions_by_agent: 0,
             interruptions_by_customer: 0,
             banner: None,
+            problems: Vec::new(),
             captions: [None, None],
             show_captions: false,
             paused: false,
@@ -148,14 +162,26 @@ impl OverlayState {
                 Speaker::Customer => self.interruptions_by_customer += 1,
             },
             EventBody::Device { state, detail } => {
-                self.banner = if RECOVERED.contains(&state.as_str()) {
-                    None
-                } else {
-                    Some(Banner {
-                        state: state.clone(),
-                        detail: detail.clone(),
-                    })
-                };
+                // Each problem clears only with its own recovery: a device coming back does
+                // not hide that transcription is behind, nor that the other device is gone.
+                match RECOVERED.iter().find(|(ok, _)| ok == state) {
+                    Some((_, problem)) => {
+                        let key = problem_key(problem, detail);
+                        self.problems.retain(|(k, _)| *k != key);
+                    }
+                    None => {
+                        let key = problem_key(state, detail);
+                        self.problems.retain(|(k, _)| *k != key);
+                        self.problems.push((
+                            key,
+                            Banner {
+                                state: state.clone(),
+                                detail: detail.clone(),
+                            },
+                        ));
+                    }
+                }
+                self.banner = self.problems.last().map(|(_, b)| b.clone());
             }
             EventBody::Utterance(u) if !u.text.is_empty() => {
                 self.captions[u.speaker.index()] = Some(Caption {
@@ -265,6 +291,35 @@ mod tests {
         s.apply(&ev(1, device("device_lost")));
         assert_eq!(s.banner.as_ref().unwrap().state, "device_lost");
         s.apply(&ev(2, device("device_restored")));
+        assert!(s.banner.is_none());
+    }
+
+    #[test]
+    fn one_recovery_does_not_hide_another_problem() {
+        let mut s = OverlayState::new(false);
+        let dev = |state: &str, id: &str| EventBody::Device {
+            state: state.into(),
+            detail: format!("The customer audio device \"{id}\" ..."),
+        };
+        s.apply(&ev(1, dev("device_lost", "softphone.monitor")));
+        s.apply(&ev(
+            2,
+            EventBody::Device {
+                state: "asr_behind".into(),
+                detail: "Transcription is falling behind.".into(),
+            },
+        ));
+        s.apply(&ev(
+            3,
+            EventBody::Device {
+                state: "asr_caught_up".into(),
+                detail: "Transcription has caught up.".into(),
+            },
+        ));
+        assert_eq!(s.banner.as_ref().unwrap().state, "device_lost");
+        s.apply(&ev(4, dev("device_restored", "headset")));
+        assert!(s.banner.is_some(), "another device's return");
+        s.apply(&ev(5, dev("device_restored", "softphone.monitor")));
         assert!(s.banner.is_none());
     }
 

@@ -44,6 +44,14 @@ impl OverlaySink {
     }
 }
 
+/// Close the window from another thread (the call is over).
+pub fn close(ctx_slot: &Arc<OnceLock<egui::Context>>) {
+    if let Some(ctx) = ctx_slot.get() {
+        ctx.send_viewport_cmd(ViewportCommand::Close);
+        ctx.request_repaint();
+    }
+}
+
 /// Make the channel between the engine and the window.
 pub fn channel() -> (OverlaySink, Receiver<Event>, Arc<OnceLock<egui::Context>>) {
     let (tx, rx) = bounded(QUEUE);

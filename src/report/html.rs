@@ -403,22 +403,7 @@ fn transcript(h: &mut String, r: &CallReport) {
         "<section><h2>Transcript</h2>\n<table id=\"transcript\"><thead><tr><th>time</th><th>who</th><th>words</th></tr></thead><tbody>\n",
     );
     for l in &r.transcript {
-        let mut words = esc(&l.text);
-        for cue in &l.cues {
-            // Mark the cue where it appears (case-insensitive, first occurrence).
-            let lower = words.to_lowercase();
-            if let Some(at) = lower.find(&esc(cue).to_lowercase()) {
-                let end = at + esc(cue).len();
-                if words.is_char_boundary(at) && words.is_char_boundary(end) {
-                    words = format!(
-                        "{}<mark>{}</mark>{}",
-                        &words[..at],
-                        &words[at..end],
-                        &words[end..]
-                    );
-                }
-            }
-        }
+        let words = marked(&l.text, &l.cues);
         let _ = writeln!(
             h,
             "<tr class=\"{}\" data-t=\"{}\"><td><button class=\"t\" data-t=\"{}\">{}</button></td><td>{}</td><td>{}</td></tr>",
@@ -431,6 +416,37 @@ fn transcript(h: &mut String, r: &CallReport) {
         );
     }
     h.push_str("</tbody></table></section>\n");
+}
+
+/// The text, escaped, with each cue's first occurrence in `<mark>`. Matched on the raw text
+/// (ASCII case folded, so byte offsets stay true), then escaped piece by piece.
+fn marked(text: &str, cues: &[String]) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for cue in cues {
+        let c = cue.to_ascii_lowercase();
+        if c.is_empty() {
+            continue;
+        }
+        if let Some(at) = lower.find(&c) {
+            let end = at + c.len();
+            if !spans.iter().any(|&(a, b)| at < b && a < end) {
+                spans.push((at, end));
+            }
+        }
+    }
+    spans.sort();
+    let mut out = String::new();
+    let mut pos = 0;
+    for (a, b) in spans {
+        out.push_str(&esc(&text[pos..a]));
+        out.push_str("<mark>");
+        out.push_str(&esc(&text[a..b]));
+        out.push_str("</mark>");
+        pos = b;
+    }
+    out.push_str(&esc(&text[pos..]));
+    out
 }
 
 const CSS: &str = r#"
@@ -494,3 +510,20 @@ const SCRIPT: &str = r#"
   document.body.setAttribute('data-ready', 'yes');
 })();
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cues_are_marked_in_the_text_and_everything_is_escaped() {
+        let m = marked(
+            "This is <b>ridiculous</b> & I want a MANAGER",
+            &["ridiculous".into(), "manager".into()],
+        );
+        assert_eq!(
+            m,
+            "This is &lt;b&gt;<mark>ridiculous</mark>&lt;/b&gt; &amp; I want a <mark>MANAGER</mark>"
+        );
+    }
+}

@@ -23,7 +23,19 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()>
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "report".into());
     let tmp = dir.join(format!(".{name}.{}.partial", std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    // Synced before the rename, so after a power cut the name holds the old file or the
+    // whole new one.
+    let result = (|| {
+        use std::io::Write as _;
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -79,7 +91,13 @@ pub fn audio_for(
                 .collect()
         })
         .collect();
-    Ok(html::Audio::Link(url.join("/")))
+    // "./" keeps a first segment with a ':' from reading as a URL scheme.
+    let joined = url.join("/");
+    Ok(html::Audio::Link(if joined.starts_with("..") {
+        joined
+    } else {
+        format!("./{joined}")
+    }))
 }
 
 /// Bumped whenever a field changes meaning or goes away (adding fields does not bump it).

@@ -31,6 +31,12 @@ pub fn hearken() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_hearken"));
     c.current_dir(root());
     c.env_remove("HEARKEN_MODEL");
+    // Tests see only the config they write: not this machine's /etc/hearken or ~/.config.
+    c.env(
+        "HEARKEN_MACHINE_CONFIG",
+        "/nonexistent/hearken-machine.toml",
+    );
+    c.env("HEARKEN_USER_CONFIG", "/nonexistent/hearken-user.toml");
     c
 }
 

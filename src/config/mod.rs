@@ -5,6 +5,10 @@
 //! measured with (see the README). A TOML file can override any key; unknown keys are an error
 //! that names the key.
 
+pub mod layers;
+
+pub use layers::Effective;
+
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -238,6 +242,15 @@ pub enum ConfigError {
     },
     #[error("config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
+    #[error(
+        "{by} sets `{key}`, but `{lock}` is locked by {file}. Ask whoever manages this computer to change it there."
+    )]
+    Locked {
+        key: String,
+        by: String,
+        lock: String,
+        file: PathBuf,
+    },
 }
 
 impl Config {
