@@ -15,6 +15,7 @@
 pub mod asr;
 pub mod audio;
 pub mod batch;
+pub mod check;
 pub mod coach;
 pub mod config;
 pub mod detect;

@@ -74,8 +74,12 @@ enum Command {
     Live(LiveArgs),
     /// List audio input devices, with config lines to paste.
     Devices,
-    /// Check this workstation's setup (not built yet: the deployment issue).
-    Check,
+    /// Check this workstation: model, config, playbook, audio devices, CPU, write access.
+    Check {
+        /// Print the results as JSON (for fleet tools).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args)]
@@ -250,6 +254,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
         print!("{}", effective.show());
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::Check { json } = &cli.command {
+        // Every problem is a FAIL line here, not an early error: the playbook too.
+        let checks = hearken::check::run(&effective, cli.playbook.as_deref());
+        if *json {
+            println!("{}", serde_json::to_string_pretty(&checks)?);
+        } else {
+            print!("{}", hearken::check::report(&checks));
+        }
+        return Ok(if checks.iter().all(|c| c.ok) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
     let config = effective.config;
     let playbook = match &cli.playbook {
         Some(p) => Playbook::from_file(p)?,
@@ -280,16 +298,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check => not_yet("workstation checks", "#8"),
+        Command::Check { .. } => unreachable!("handled above"),
         Command::Config { .. } => unreachable!("handled above"),
     }
-}
-
-fn not_yet(what: &str, issue: &str) -> Result<ExitCode> {
-    eprintln!(
-        "hearken: {what} is not built yet (issue {issue}); `hearken replay` works on recorded calls."
-    );
-    Ok(ExitCode::from(2))
 }
 
 fn demo(
