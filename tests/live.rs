@@ -166,7 +166,11 @@ fn assert_same_call(live: &[Value], replay: &[Value]) {
             })
             .collect()
     };
-    let (lu, ru) = (utts(live), utts(replay));
+    // Live, a transcript lands when whisper delivers it, so a short utterance can overtake a
+    // long one: compare in order of their starts.
+    let (mut lu, mut ru) = (utts(live), utts(replay));
+    lu.sort_by_key(|u| u.1);
+    ru.sort_by_key(|u| u.1);
     assert_eq!(lu.len(), ru.len(), "utterances: live {lu:?}\nreplay {ru:?}");
     let (mut errors, mut total) = (0, 0);
     for ((ls, lt, ltext), (rs, rt, rtext)) in lu.iter().zip(&ru) {
