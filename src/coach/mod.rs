@@ -22,6 +22,17 @@ pub enum Category {
     Reinforcement,
 }
 
+impl Category {
+    /// The category as shown beside a prompt.
+    pub fn word(self) -> &'static str {
+        match self {
+            Category::Listening => "listening",
+            Category::Empathy => "empathy",
+            Category::Reinforcement => "well done",
+        }
+    }
+}
+
 pub struct Coach {
     rules: Rules,
     cfg: CoachSettings,

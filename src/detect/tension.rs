@@ -133,6 +133,17 @@ pub enum Level {
     High,
 }
 
+impl Level {
+    /// The level as the agent and trainer read it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Level::Calm => "calm",
+            Level::Elevated => "elevated",
+            Level::High => "high",
+        }
+    }
+}
+
 /// The tension model's settings (the playbook's `[tension]` section).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

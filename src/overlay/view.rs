@@ -38,22 +38,6 @@ fn tension_colours(level: Level) -> (Color32, Color32) {
     }
 }
 
-fn level_word(level: Level) -> &'static str {
-    match level {
-        Level::Calm => "calm",
-        Level::Elevated => "elevated",
-        Level::High => "high",
-    }
-}
-
-fn category_word(c: Category) -> &'static str {
-    match c {
-        Category::Listening => "listening",
-        Category::Empathy => "empathy",
-        Category::Reinforcement => "well done",
-    }
-}
-
 /// Category colours, chosen per theme so small text keeps a 4.5:1 contrast (WCAG AA).
 fn category_colour(c: Category, dark: bool) -> Color32 {
     match (c, dark) {
@@ -232,7 +216,7 @@ fn banner(ui: &mut Ui, detail: &str) {
 
 fn tension_chip(state: &OverlayState, ui: &mut Ui) {
     let (fill, text) = tension_colours(state.tension);
-    let word = level_word(state.tension);
+    let word = state.tension.word();
     Frame::new()
         .fill(fill)
         .inner_margin(Margin::symmetric(6, 1))
@@ -330,7 +314,7 @@ fn prompt(state: &mut OverlayState, ui: &mut Ui) {
             ui.set_width(ui.available_width());
             ui.horizontal(|ui| {
                 ui.label(
-                    RichText::new(category_word(p.category).to_uppercase())
+                    RichText::new(p.category.word().to_uppercase())
                         .size(SMALL_SIZE)
                         .color(colour)
                         .strong(),

@@ -50,22 +50,6 @@ fn secs(ms: u64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
 }
 
-fn level_word(l: Level) -> &'static str {
-    match l {
-        Level::Calm => "calm",
-        Level::Elevated => "elevated",
-        Level::High => "high",
-    }
-}
-
-fn category_word(c: Category) -> &'static str {
-    match c {
-        Category::Listening => "listening",
-        Category::Empathy => "empathy",
-        Category::Reinforcement => "well done",
-    }
-}
-
 struct Scale {
     duration: f64,
 }
@@ -163,7 +147,7 @@ fn numbers(h: &mut String, r: &CallReport) {
     card(
         "Peak customer tension",
         match (hd.peak_level, hd.peak_tension) {
-            (Some(l), Some(s)) => format!("{} ({:.2})", level_word(l), s),
+            (Some(l), Some(s)) => format!("{} ({:.2})", l.word(), s),
             (None, Some(s)) => format!("calm ({s:.2})"),
             _ => "–".into(),
         },
@@ -311,7 +295,7 @@ fn timeline(h: &mut String, r: &CallReport) {
             p.t_ms,
             y_prompt + 13.0,
             clock(p.t_ms),
-            category_word(p.category),
+            p.category.word(),
             esc(&p.text),
             esc(&p.reason)
         );
@@ -361,7 +345,7 @@ fn timeline(h: &mut String, r: &CallReport) {
             "<text class=\"tlevel\" data-t=\"{}\" x=\"{x:.1}\" y=\"{:.1}\">{}<title>{}: {}</title></text>",
             c.t_ms,
             y_tension - 2.0,
-            level_word(c.level),
+            c.level.word(),
             clock(c.t_ms),
             esc(&c.reason)
         );
@@ -389,8 +373,8 @@ fn prompts(h: &mut String, r: &CallReport) {
              <strong>{}</strong> <span class=\"why\">{}</span></li>",
             p.t_ms,
             clock(p.t_ms),
-            category_word(p.category).replace(' ', "-"),
-            category_word(p.category),
+            p.category.word().replace(' ', "-"),
+            p.category.word(),
             esc(&p.text),
             esc(&p.reason)
         );

@@ -2,6 +2,7 @@
 //! and torn down when dropped. Missing programs fail loudly with the package to install (the
 //! test command installs them).
 
+use super::need;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -10,16 +11,6 @@ pub struct Desktop {
     pub display: String,
     xvfb: Child,
     wm: Child,
-}
-
-fn need(program: &str, package: &str) {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
-        .unwrap_or(false);
-    assert!(
-        found,
-        "{program} is missing: install the Debian package {package} (bash .ci/setup.sh --test does)"
-    );
 }
 
 /// Poll `check` until it gives a value or `timeout` passes.

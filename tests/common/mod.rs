@@ -40,6 +40,17 @@ pub fn hearken() -> Command {
     c
 }
 
+/// Fail loudly, naming the Debian package, when a program a test needs is missing.
+pub fn need(program: &str, package: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "{program} is missing: install the Debian package {package} (bash .ci/setup.sh --test does)"
+    );
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

@@ -3,6 +3,7 @@
 //! Missing programs fail loudly with the package to install (the test command installs them).
 
 use super::desktop::wait_for;
+use super::need;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -36,16 +37,6 @@ pub const CALL_STEREO: Sink = Sink {
     rate: 48_000,
     channels: 2,
 };
-
-fn need(program: &str, package: &str) {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
-        .unwrap_or(false);
-    assert!(
-        found,
-        "{program} is missing: install the Debian package {package} (bash .ci/setup.sh --test does)"
-    );
-}
 
 impl Sink {
     pub fn load_args(&self) -> String {
