@@ -190,24 +190,39 @@ fn assert_same_call(live: &[Value], replay: &[Value]) {
     );
 }
 
-#[test]
-fn two_devices_find_what_replay_finds() {
-    let _one = serial();
-    let pulse = Pulse::start(&[&AGENT_LINE, &CUSTOMER_LINE]);
-    let call = fixture("escalating.wav");
-    // Different rates and channel counts per device, as real hardware has.
-    let agent = for_sink(&pulse, &call, &AGENT_LINE, &["1"], "agent.wav");
-    let customer = for_sink(&pulse, &call, &CUSTOMER_LINE, &["2", "2"], "customer.wav");
+/// The call's two sides as WAVs for the agent and customer sinks (different rates and
+/// channel counts, as real hardware has), and `hearken live` capturing both monitors.
+fn two_device_live(
+    pulse: &Pulse,
+    call: &Path,
+    seconds: f64,
+) -> (
+    std::path::PathBuf,
+    std::path::PathBuf,
+    Child,
+    std::thread::JoinHandle<String>,
+) {
+    let agent = for_sink(pulse, call, &AGENT_LINE, &["1"], "agent.wav");
+    let customer = for_sink(pulse, call, &CUSTOMER_LINE, &["2", "2"], "customer.wav");
     let (live, log) = start_live(
-        &pulse,
+        pulse,
         &[
             "--agent",
             &AGENT_LINE.monitor(),
             "--customer",
             &CUSTOMER_LINE.monitor(),
         ],
-        58.0,
+        seconds,
     );
+    (agent, customer, live, log)
+}
+
+#[test]
+fn two_devices_find_what_replay_finds() {
+    let _one = serial();
+    let pulse = Pulse::start(&[&AGENT_LINE, &CUSTOMER_LINE]);
+    let call = fixture("escalating.wav");
+    let (agent, customer, live, log) = two_device_live(&pulse, &call, 58.0);
     let mut a = pulse.play(&AGENT_LINE, &agent);
     let mut c = pulse.play(&CUSTOMER_LINE, &customer);
     assert!(a.wait().unwrap().success() && c.wait().unwrap().success());
@@ -255,18 +270,7 @@ fn an_unplugged_device_is_reported_and_capture_resumes_when_it_returns() {
     let _one = serial();
     let mut pulse = Pulse::start(&[&AGENT_LINE, &CUSTOMER_LINE]);
     let call = fixture("escalating.wav");
-    let agent = for_sink(&pulse, &call, &AGENT_LINE, &["1"], "agent.wav");
-    let customer = for_sink(&pulse, &call, &CUSTOMER_LINE, &["2", "2"], "customer.wav");
-    let (live, log) = start_live(
-        &pulse,
-        &[
-            "--agent",
-            &AGENT_LINE.monitor(),
-            "--customer",
-            &CUSTOMER_LINE.monitor(),
-        ],
-        40.0,
-    );
+    let (agent, customer, live, log) = two_device_live(&pulse, &call, 40.0);
     let mut a = pulse.play(&AGENT_LINE, &agent);
     std::thread::sleep(Duration::from_secs(4));
     // The customer's device goes away for a few seconds, then comes back.
