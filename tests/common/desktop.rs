@@ -33,7 +33,10 @@ impl Desktop {
         need("xwininfo", "x11-utils");
         // A display number nobody holds: the lock file is X's own claim.
         let n = (100 + std::process::id() % 400..1000)
-            .find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists())
+            .find(|n| {
+                !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+                    && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+            })
             .expect("a free X display number");
         let display = format!(":{n}");
         let xvfb = Command::new("Xvfb")
