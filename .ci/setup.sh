@@ -25,6 +25,10 @@ if [ "${1:-}" = "--test" ]; then
   pkgs+=(pulseaudio pulseaudio-utils libasound2-plugins)
   # Call reports opened in a real browser.
   pkgs+=(chromium)
+  # Privacy checks trace every socket and file write (strace); the .deb is built
+  # (dpkg-dev for its library dependencies) and its menu entries checked
+  # (desktop-file-utils).
+  pkgs+=(strace dpkg-dev desktop-file-utils)
 fi
 
 missing=()

@@ -77,7 +77,7 @@ pub fn run(eff: &Effective, playbook: Option<&Path>) -> Vec<Check> {
     });
     out.extend(audio(eff));
     out.push(cpu());
-    out.push(writable());
+    out.push(writable(&cfg.log));
     out
 }
 
@@ -135,19 +135,23 @@ fn audio(eff: &Effective) -> Vec<Check> {
     out
 }
 
-/// The instruction sets whisper.cpp's fast paths use on x86-64.
+/// The instruction sets the portable build (`packaging/build-deb.sh`, `GGML_NATIVE=OFF`)
+/// compiles whisper.cpp for on x86-64: x86-64-v3, Intel Haswell (2013) or AMD Zen onwards.
+/// Keep in step with the GGML_* flags there.
 fn cpu() -> Check {
     #[cfg(target_arch = "x86_64")]
     {
         let want = [
+            ("sse4.2", std::arch::is_x86_feature_detected!("sse4.2")),
             ("avx", std::arch::is_x86_feature_detected!("avx")),
             ("avx2", std::arch::is_x86_feature_detected!("avx2")),
+            ("bmi2", std::arch::is_x86_feature_detected!("bmi2")),
             ("fma", std::arch::is_x86_feature_detected!("fma")),
             ("f16c", std::arch::is_x86_feature_detected!("f16c")),
         ];
         let missing: Vec<&str> = want.iter().filter(|(_, ok)| !ok).map(|(n, _)| *n).collect();
         if missing.is_empty() {
-            pass("cpu", "avx, avx2, fma, f16c present".into())
+            pass("cpu", "sse4.2, avx, avx2, bmi2, fma, f16c present".into())
         } else {
             fail(
                 "cpu",
@@ -174,23 +178,27 @@ pub fn state_dir() -> Option<std::path::PathBuf> {
         .map(|d| d.join("hearken"))
 }
 
-fn writable() -> Check {
-    let Some(dir) = state_dir() else {
+/// Hearken writes only its log on its own (reports go where the user asks): can it?
+fn writable(log: &crate::config::LogConfig) -> Check {
+    if log.level == crate::config::LogLevel::Off {
+        return pass("log folder", "logging is off (log.level)".into());
+    }
+    let Some(dir) = crate::logging::log_dir(log) else {
         return fail(
-            "state folder",
-            "no HOME or XDG_STATE_HOME".into(),
-            "run as a user with a home folder",
+            "log folder",
+            "no log.dir, HOME or XDG_STATE_HOME".into(),
+            "set log.dir, or run as a user with a home folder",
         );
     };
     let probe = dir.join(format!(".check.{}", std::process::id()));
     let r = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&probe, b"ok"));
     let _ = std::fs::remove_file(&probe);
     match r {
-        Ok(()) => pass("state folder", format!("{}: writable", dir.display())),
+        Ok(()) => pass("log folder", format!("{}: writable", dir.display())),
         Err(e) => fail(
-            "state folder",
+            "log folder",
             format!("{}: {e}", dir.display()),
-            "give the user write access to it",
+            "give the user write access to it, or set log.dir",
         ),
     }
 }

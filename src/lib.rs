@@ -22,6 +22,7 @@ pub mod detect;
 pub mod engine;
 pub mod eval;
 pub mod live;
+pub mod logging;
 pub mod output;
 pub mod overlay;
 pub mod replay;

@@ -386,6 +386,14 @@ pub fn run(
     for e in events.drain(..) {
         sink(&e)?;
     }
+    tracing::info!(
+        "live call ended after {:.0} s: {} callbacks, {} frames dropped, {} device losses, block to events median {} µs",
+        report.seconds,
+        report.callbacks,
+        report.dropped_frames,
+        report.device_losses,
+        report.block_to_events_us_median
+    );
     Ok(report)
 }
 

@@ -148,6 +148,22 @@ struct LiveArgs {
     no_transcribe: bool,
 }
 
+impl Command {
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Demo { .. } => "demo",
+            Command::Replay(_) => "replay",
+            Command::Batch(_) => "batch",
+            Command::Eval { .. } => "eval",
+            Command::Config { .. } => "config",
+            Command::Playbook { .. } => "playbook",
+            Command::Live(_) => "live",
+            Command::Devices => "devices",
+            Command::Check { .. } => "check",
+        }
+    }
+}
+
 #[derive(Args)]
 struct ReplayArgs {
     /// A two-channel WAV (agent and customer on separate channels).
@@ -192,41 +208,45 @@ struct ReplayArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(&cli.log);
-    match run(cli) {
+    // The config comes first: it says where and how much to log.
+    let effective = match effective_config(&cli) {
+        Ok(e) => e,
+        Err(e) => return failed(e),
+    };
+    let _log = hearken::logging::init(&cli.log, &effective.config.log);
+    tracing::info!(
+        "hearken {} {} (pid {})",
+        env!("CARGO_PKG_VERSION"),
+        cli.command.name(),
+        std::process::id()
+    );
+    match run(cli, effective) {
         Ok(code) => code,
-        Err(e) => {
-            // A closed pipe (`hearken replay ... | head`) is not an error.
-            let broken_pipe = e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            });
-            if broken_pipe {
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("hearken: {e:#}");
-            ExitCode::FAILURE
-        }
+        Err(e) => failed(e),
     }
 }
 
-fn init_logging(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+fn failed(e: anyhow::Error) -> ExitCode {
+    // A closed pipe (`hearken replay ... | head`) is not an error.
+    let broken_pipe = e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return ExitCode::SUCCESS;
+    }
+    tracing::error!("{e:#}");
+    eprintln!("hearken: {e:#}");
+    ExitCode::FAILURE
 }
 
-fn run(cli: Cli) -> Result<ExitCode> {
-    // Defaults < /etc/hearken/config.toml (IT; may lock keys) < the user's file < --config <
-    // flags.
+/// Defaults < /etc/hearken/config.toml (IT; may lock keys) < the user's file < --config <
+/// flags.
+fn effective_config(cli: &Cli) -> Result<hearken::config::Effective> {
     let mut effective = hearken::config::Effective::load(cli.config.as_deref())?;
-    if let Some(m) = cli.model {
+    if let Some(m) = &cli.model {
         effective.flag("model.path", "--model")?;
-        effective.config.model.path = Some(m);
+        effective.config.model.path = Some(m.clone());
     }
     if let Command::Live(args) = &cli.command {
         for (set, key, flag) in [
@@ -245,6 +265,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
     }
+    Ok(effective)
+}
+
+fn run(cli: Cli, effective: hearken::config::Effective) -> Result<ExitCode> {
     if let Command::Config { show } = &cli.command {
         if !show {
             anyhow::bail!(
@@ -303,16 +327,38 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// The bundled sample call: in the source tree, or where the package installed it.
+fn demo_call() -> Option<PathBuf> {
+    let source = PathBuf::from("tests/fixtures/escalating.wav");
+    let installed = std::env::current_exe().ok().and_then(|exe| {
+        Some(
+            exe.parent()?
+                .parent()?
+                .join("share/hearken/demo/escalating.wav"),
+        )
+    });
+    std::iter::once(source)
+        .chain(installed)
+        .find(|p| p.is_file())
+}
+
 fn demo(
     config: Config,
     playbook: Playbook,
     call: Option<PathBuf>,
     no_overlay: bool,
 ) -> Result<ExitCode> {
-    let call = call.unwrap_or_else(|| PathBuf::from("tests/fixtures/escalating.wav"));
+    let call = match call {
+        Some(c) => c,
+        None => demo_call().ok_or_else(|| {
+            anyhow::anyhow!(
+                "the demo call is not here (tests/fixtures/escalating.wav in the source tree, or share/hearken/demo/escalating.wav where Hearken is installed); pass --call WAV"
+            )
+        })?,
+    };
     if !call.is_file() {
         anyhow::bail!(
-            "the demo call {} is not here; run `hearken demo` from the Hearken source tree or pass --call WAV",
+            "the demo call {} is not there; pass --call WAV",
             call.display()
         );
     }

@@ -259,7 +259,7 @@ fn check_says_pass_or_fail_with_what_to_do() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("PASS model"), "{text}");
     assert!(text.contains("PASS config"), "{text}");
-    assert!(text.contains("PASS state folder"), "{text}");
+    assert!(text.contains("PASS log folder"), "{text}");
     assert!(text.contains("FAIL audio: agent device"), "{text}");
     assert!(text.contains("Jabra Evolve"), "{text}");
     assert!(text.contains("hearken devices"), "the fix is said: {text}");

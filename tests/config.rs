@@ -177,6 +177,18 @@ fn every_kind_of_config_mistake_names_the_file_and_the_key() {
             vec!["only the machine-wide file"],
         ),
         (
+            "[detect]\ndead_air_ms = 0\n",
+            "range.toml",
+            false,
+            vec!["detect.dead_air_ms = 0", "out of range", "500 to 600000"],
+        ),
+        (
+            "[log]\nlevel = \"chatty\"\n",
+            "level.toml",
+            true,
+            vec!["chatty", "debug"],
+        ),
+        (
             "[overlay]\ntheme = \"purple\"\n",
             "variant.toml",
             false,

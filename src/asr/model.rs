@@ -52,6 +52,10 @@ pub enum ModelError {
     )]
     Unknown { path: PathBuf },
     #[error(
+        "{path} is not a whisper model: {found}. Point model.path (or --model) at a ggml whisper file such as {DEFAULT_MODEL}."
+    )]
+    WrongKind { path: PathBuf, found: String },
+    #[error(
         "whisper could not load {path}: {reason}. It passed the checksum, so the build of whisper.cpp may not match the model format."
     )]
     Load { path: PathBuf, reason: String },
@@ -64,10 +68,20 @@ pub fn locate(cfg: &ModelConfig) -> Result<PathBuf, ModelError> {
     } else if let Some(p) = std::env::var_os("HEARKEN_MODEL") {
         vec![PathBuf::from(p)]
     } else {
-        vec![
-            PathBuf::from("models").join(DEFAULT_MODEL),
-            PathBuf::from("/usr/share/hearken/models").join(DEFAULT_MODEL),
-        ]
+        let mut c = vec![PathBuf::from("models").join(DEFAULT_MODEL)];
+        // Installed: beside the binary's prefix (`/usr/bin/hearken` finds
+        // `/usr/share/hearken/models`), wherever the package tree was unpacked.
+        if let Some(prefix) = std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.parent()?.to_path_buf()))
+        {
+            c.push(prefix.join("share/hearken/models").join(DEFAULT_MODEL));
+        }
+        let system = PathBuf::from("/usr/share/hearken/models").join(DEFAULT_MODEL);
+        if !c.contains(&system) {
+            c.push(system);
+        }
+        c
     };
     candidates
         .iter()
@@ -113,9 +127,50 @@ pub fn sha256_file(path: &Path) -> Result<String, ModelError> {
         .collect())
 }
 
-/// Locate the model and check its checksum.
+/// The first bytes of a whisper.cpp model: "ggml" as a little-endian u32.
+const GGML_MAGIC: [u8; 4] = *b"lmgg";
+
+/// Refuse a file that is not a ggml whisper model before anything else reads it, saying what
+/// it looks like instead: whisper.cpp given the wrong kind of file can abort the process.
+pub fn check_kind(path: &Path) -> Result<(), ModelError> {
+    let mut head = [0u8; 8];
+    let mut f = std::fs::File::open(path).map_err(|source| ModelError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let n = f.read(&mut head).map_err(|source| ModelError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    if n >= 4 && head[..4] == GGML_MAGIC {
+        return Ok(());
+    }
+    let found = match &head[..n] {
+        [] => "the file is empty".to_string(),
+        [b'G', b'G', b'U', b'F', ..] => {
+            "it is a GGUF file (a language model, not whisper)".to_string()
+        }
+        [b'R', b'I', b'F', b'F', ..] => "it is a RIFF file (audio?)".to_string(),
+        [b'P', b'K', 3, 4, ..] => "it is a ZIP archive (a PyTorch checkpoint?)".to_string(),
+        [b'<', ..] | [b'{', ..] => "it is text (HTML or JSON?)".to_string(),
+        h => format!(
+            "it starts with bytes {}",
+            h.iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    };
+    Err(ModelError::WrongKind {
+        path: path.to_owned(),
+        found,
+    })
+}
+
+/// Locate the model, check its kind and its checksum.
 pub fn verified_model(cfg: &ModelConfig) -> Result<PathBuf, ModelError> {
     let path = locate(cfg)?;
+    check_kind(&path)?;
     let expected = expected_sha256(&path, cfg)?;
     let actual = sha256_file(&path)?;
     if actual != expected {
@@ -125,5 +180,6 @@ pub fn verified_model(cfg: &ModelConfig) -> Result<PathBuf, ModelError> {
             actual,
         });
     }
+    tracing::info!("whisper model {} (sha256 checked)", path.display());
     Ok(path)
 }

@@ -198,7 +198,8 @@ impl Transcribe for Whisper {
             dropped: None,
         };
         tracing::debug!(
-            "whisper raw text {text:?}, no_speech {no_speech:.2}, avg p {avg_token_p:.2}"
+            "whisper raw text {}, no_speech {no_speech:.2}, avg p {avg_token_p:.2}",
+            crate::logging::said(&text)
         );
         let cleaned = guard::strip_annotations(&text);
         let (cleaned, looped) = guard::collapse_repetitions(&cleaned);

@@ -26,6 +26,8 @@ pub enum AudioError {
         "{path} is not a WAV file Hearken can read: {reason}. Convert it with e.g. `sox {path} -b 16 out.wav`."
     )]
     Unreadable { path: PathBuf, reason: String },
+    #[error("{path} is damaged: {reason}.")]
+    Damaged { path: PathBuf, reason: String },
     #[error("{path}: {reason}")]
     Unsupported { path: PathBuf, reason: String },
     #[error("error reading {path}: {reason}")]

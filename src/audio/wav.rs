@@ -82,8 +82,10 @@ impl WavFile {
             path: path.to_owned(),
             source,
         })?;
+        let file_len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
         let mut reader = BufReader::new(file);
         let header = read_header(&mut reader).map_err(unreadable)?;
+        check_length(path, &header, file_len)?;
         let format = match header.format_tag {
             WAVE_FORMAT_ALAW | WAVE_FORMAT_MULAW => {
                 if header.bits != 8 {
@@ -238,8 +240,48 @@ fn describe(e: hound::Error) -> String {
         hound::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             "the file ends early (truncated)".to_string()
         }
+        // hound's words for the same thing when a sample is cut in half.
+        hound::Error::FormatError(m) if m.contains("enough bytes") => {
+            "the file ends early (truncated)".to_string()
+        }
         other => other.to_string(),
     }
+}
+
+/// The data chunk must fit in the file. Recorders that crash, copies that stop early, and
+/// streaming writers that never go back to fill in the length (0 or 0xFFFFFFFF) all break
+/// this; say which, and how to repair it, before reading a single sample.
+fn check_length(path: &Path, h: &Header, file_len: u64) -> Result<(), AudioError> {
+    let present = file_len.saturating_sub(h.data_offset);
+    if h.data_len <= present && !(h.data_len == 0 && present > 0) {
+        return Ok(());
+    }
+    let bytes_per_second =
+        u64::from(h.sample_rate) * u64::from(h.channels) * u64::from(h.bits.div_ceil(8));
+    let span = |bytes: u64| match bytes_per_second {
+        0 => format!("{bytes} bytes"),
+        bps => format!("{:.1} s", bytes as f64 / bps as f64),
+    };
+    let fix = format!(
+        "Repair it with `sox --ignore-length {} fixed.wav`; that keeps the audio that is there",
+        path.display()
+    );
+    let reason = if h.data_len == 0 || h.data_len == u64::from(u32::MAX) {
+        format!(
+            "its header gives no length (a recorder still writing, or a stream saved as it came); {} of audio follow. {fix}",
+            span(present)
+        )
+    } else {
+        format!(
+            "it is cut short: its header promises {} of audio but the file holds {}. {fix}",
+            span(h.data_len),
+            span(present)
+        )
+    };
+    Err(AudioError::Damaged {
+        path: path.to_owned(),
+        reason,
+    })
 }
 
 fn check_layout(path: &Path, f: &WavFormat) -> Result<(), AudioError> {

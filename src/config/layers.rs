@@ -103,13 +103,25 @@ fn set(t: &mut Table, key: &str, v: Value) {
 
 /// Check a layer alone: its keys exist and its values have the right types.
 fn validate(t: &Table, origin: &Path) -> Result<(), ConfigError> {
-    Value::Table(t.clone())
+    let parse_error = |message: String| ConfigError::Parse {
+        path: origin.to_owned(),
+        message,
+    };
+    // Over the defaults, so a range error is about what this file set.
+    let mut merged = Value::try_from(Config::default())
+        .ok()
+        .and_then(|v| v.as_table().cloned())
+        .unwrap_or_default();
+    let mut all = Vec::new();
+    leaves(t, "", &mut all);
+    for (k, v) in all {
+        set(&mut merged, &k, v);
+    }
+    Value::Table(merged)
         .try_into::<Config>()
-        .map(|_| ())
-        .map_err(|e| ConfigError::Parse {
-            path: origin.to_owned(),
-            message: e.to_string().trim_end().to_string(),
-        })
+        .map_err(|e| parse_error(e.to_string().trim_end().to_string()))?
+        .validate()
+        .map_err(parse_error)
 }
 
 /// Whether a dotted key names a section or a setting that exists (probing the config's own

@@ -21,6 +21,56 @@ pub struct Config {
     pub detect: DetectConfig,
     pub overlay: OverlayConfig,
     pub capture: CaptureConfig,
+    pub log: LogConfig,
+}
+
+/// The log file: what goes in it, where, and for how long.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// How much the log file holds: `off`, `error`, `warn`, `info` or `debug`.
+    pub level: LogLevel,
+    /// Folder for the log files. Unset: `$XDG_STATE_HOME/hearken/logs`, which is
+    /// `~/.local/state/hearken/logs` on most desktops.
+    pub dir: Option<PathBuf>,
+    /// One file a day; this many days are kept and older files are deleted.
+    pub keep_days: usize,
+    /// Let what callers said (transcript text) into the log, at `debug`. Off by default: a
+    /// log is kept for weeks and read by IT, and calls are private. Audio is never logged.
+    pub transcripts: bool,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: LogLevel::Info,
+            dir: None,
+            keep_days: 7,
+            transcripts: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Off,
+    Error,
+    Warn,
+    Info,
+    Debug,
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Off => "off",
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+        }
+    }
 }
 
 /// Which audio devices a live call comes from (`hearken devices` lists them).
@@ -267,7 +317,77 @@ impl Config {
     }
 
     pub fn from_toml(text: &str) -> Result<Config, String> {
-        toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())
+        let c: Config = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Values that parse but cannot work: each error names the key and the allowed range.
+    /// The ranges are wide (ten times past anything measured sensible) but finite, so a typo
+    /// cannot make the engine reserve gigabytes or divide by zero.
+    pub fn validate(&self) -> Result<(), String> {
+        fn range<T: PartialOrd + std::fmt::Display>(
+            key: &str,
+            v: T,
+            lo: T,
+            hi: T,
+        ) -> Result<(), String> {
+            // Written so that NaN fails too.
+            if v >= lo && v <= hi {
+                Ok(())
+            } else {
+                Err(format!("{key} = {v} is out of range: allowed {lo} to {hi}"))
+            }
+        }
+        let (a, v, d) = (&self.asr, &self.activity, &self.detect);
+        range("asr.threads", a.threads, 0, 64)?;
+        // Whisper hears at most 30 s at a time.
+        range("asr.max_utterance_ms", a.max_utterance_ms, 1_000, 30_000)?;
+        range("asr.min_utterance_ms", a.min_utterance_ms, 0, 10_000)?;
+        range("asr.preroll_ms", a.preroll_ms, 0, 2_000)?;
+        range("asr.no_speech_threshold", a.no_speech_threshold, 0.0, 1.0)?;
+        range("asr.min_level_dbfs", a.min_level_dbfs, -120.0, 0.0)?;
+        range("asr.audio_ctx_margin", a.audio_ctx_margin, 0, 1_500)?;
+        range("asr.partial_after_ms", a.partial_after_ms, 0, 30_000)?;
+        range("asr.partial_every_ms", a.partial_every_ms, 100, 30_000)?;
+        range("activity.above_floor_db", v.above_floor_db, 0.0, 60.0)?;
+        range("activity.min_level_dbfs", v.min_level_dbfs, -120.0, 0.0)?;
+        range("activity.onset_ms", v.onset_ms, 10, 2_000)?;
+        range("activity.hangover_ms", v.hangover_ms, 10, 5_000)?;
+        range("activity.echo_prior_db", v.echo_prior_db, 0.0, 120.0)?;
+        range("activity.echo_guard_db", v.echo_guard_db, 0.0, 60.0)?;
+        range("activity.echo_window_ms", v.echo_window_ms, 10, 2_000)?;
+        range("detect.backchannel_max_ms", d.backchannel_max_ms, 0, 10_000)?;
+        range("detect.terminal_window_ms", d.terminal_window_ms, 0, 10_000)?;
+        range(
+            "detect.simultaneous_start_ms",
+            d.simultaneous_start_ms,
+            0,
+            5_000,
+        )?;
+        range("detect.cut_off_silence_ms", d.cut_off_silence_ms, 0, 10_000)?;
+        range("detect.dead_air_ms", d.dead_air_ms, 500, 600_000)?;
+        range("detect.monologue_ms", d.monologue_ms, 1_000, 3_600_000)?;
+        range(
+            "detect.talk_share_window_ms",
+            d.talk_share_window_ms,
+            1_000,
+            3_600_000,
+        )?;
+        range(
+            "detect.min_pace_speech_ms",
+            d.min_pace_speech_ms,
+            0,
+            600_000,
+        )?;
+        range(
+            "detect.metrics_interval_ms",
+            d.metrics_interval_ms,
+            100,
+            600_000,
+        )?;
+        range("log.keep_days", self.log.keep_days, 1, 3_650)?;
+        Ok(())
     }
 }
 

@@ -37,6 +37,11 @@ pub fn hearken() -> Command {
         "/nonexistent/hearken-machine.toml",
     );
     c.env("HEARKEN_USER_CONFIG", "/nonexistent/hearken-user.toml");
+    // Logs go to the build's scratch folder, not the home folder of whoever runs the tests.
+    c.env(
+        "XDG_STATE_HOME",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("state"),
+    );
     c
 }
 
