@@ -30,3 +30,11 @@ pub mod report;
 pub mod signal;
 
 pub use engine::{Engine, Event, EventBody, Speaker};
+
+/// Where the package put one of Hearken's files: `<prefix>/share/hearken/<rel>`, the prefix
+/// being the parent of the binary's folder (`/usr/bin/hearken` gives `/usr`), so an unpacked
+/// or relocated package finds its own files too.
+pub fn installed_file(rel: &str) -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.parent()?.join("share/hearken").join(rel))
+}

@@ -330,15 +330,8 @@ fn run(cli: Cli, effective: hearken::config::Effective) -> Result<ExitCode> {
 /// The bundled sample call: in the source tree, or where the package installed it.
 fn demo_call() -> Option<PathBuf> {
     let source = PathBuf::from("tests/fixtures/escalating.wav");
-    let installed = std::env::current_exe().ok().and_then(|exe| {
-        Some(
-            exe.parent()?
-                .parent()?
-                .join("share/hearken/demo/escalating.wav"),
-        )
-    });
     std::iter::once(source)
-        .chain(installed)
+        .chain(hearken::installed_file("demo/escalating.wav"))
         .find(|p| p.is_file())
 }
 

@@ -71,12 +71,7 @@ pub fn locate(cfg: &ModelConfig) -> Result<PathBuf, ModelError> {
         let mut c = vec![PathBuf::from("models").join(DEFAULT_MODEL)];
         // Installed: beside the binary's prefix (`/usr/bin/hearken` finds
         // `/usr/share/hearken/models`), wherever the package tree was unpacked.
-        if let Some(prefix) = std::env::current_exe()
-            .ok()
-            .and_then(|exe| Some(exe.parent()?.parent()?.to_path_buf()))
-        {
-            c.push(prefix.join("share/hearken/models").join(DEFAULT_MODEL));
-        }
+        c.extend(crate::installed_file(&format!("models/{DEFAULT_MODEL}")));
         let system = PathBuf::from("/usr/share/hearken/models").join(DEFAULT_MODEL);
         if !c.contains(&system) {
             c.push(system);
