@@ -101,7 +101,7 @@ fn set(t: &mut Table, key: &str, v: Value) {
     cur.insert(last.to_string(), v);
 }
 
-/// Check a layer alone: its keys exist and its values have the right types.
+/// Check a layer alone: its keys exist and its values have the right types and ranges.
 fn validate(t: &Table, origin: &Path) -> Result<(), ConfigError> {
     let parse_error = |message: String| ConfigError::Parse {
         path: origin.to_owned(),

@@ -323,7 +323,7 @@ impl Config {
     }
 
     /// Values that parse but cannot work: each error names the key and the allowed range.
-    /// The ranges are wide (ten times past anything measured sensible) but finite, so a typo
+    /// The ranges are wide, well past any value that was measured to work, but finite, so a typo
     /// cannot make the engine reserve gigabytes or divide by zero.
     pub fn validate(&self) -> Result<(), String> {
         fn range<T: PartialOrd + std::fmt::Display>(
