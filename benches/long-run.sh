@@ -25,7 +25,7 @@ if [ ! -f "$long" ]; then
 fi
 echo "long-run: $(soxi -d "$long") of audio in $long ($(du -h "$long" | cut -f1))"
 
-"$bin" --log debug replay "$long" --events /dev/null 2>"$work/log.txt" &
+"$bin" --log debug replay "$long" >"$work/timeline.txt" 2>"$work/log.txt" &
 pid=$!
 echo "t_s,rss_mb" >"$work/rss.csv"
 start=$(date +%s)

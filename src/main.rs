@@ -788,10 +788,20 @@ fn live_cmd(config: Config, playbook: Playbook, args: LiveArgs) -> Result<ExitCo
 
 /// Write JSON Lines to `path` through a temporary file beside it, renamed into place only
 /// when `fill` succeeded: a failed run never leaves a half-written file that looks complete.
+/// `/dev/null`, a named pipe or a terminal is written in place instead.
 fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut JsonLines<std::io::BufWriter<std::fs::File>>) -> Result<()>,
 ) -> Result<()> {
+    if hearken::report::is_special(path) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        let mut jl = JsonLines::new(std::io::BufWriter::new(file));
+        fill(&mut jl)?;
+        return Ok(jl.flush()?);
+    }
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

@@ -292,3 +292,40 @@ fn a_missing_config_or_playbook_file_is_named() {
         assert_clean_failure(&out, &[path]);
     }
 }
+
+#[test]
+fn outputs_to_a_pipe_or_device_are_written_in_place_not_replaced() {
+    // `--events /dev/null` once renamed a temp file over /dev/null, turning the device into
+    // an ordinary file for the whole machine. A named pipe shows the same without risk.
+    let dir = tmpdir();
+    let fifo = dir.path().join("events.pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo failed");
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let out = hearken()
+        .args([
+            "replay",
+            "tests/fixtures/calm.wav",
+            "--no-transcribe",
+            "--events",
+        ])
+        .arg(&fifo)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got = reader.join().unwrap();
+    assert!(
+        got.contains("\"call_end\""),
+        "the events came through the pipe: {got}"
+    );
+    use std::os::unix::fs::FileTypeExt as _;
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the pipe was replaced by {kind:?}");
+    only_the_input_is_left(dir.path(), "events.pipe");
+}

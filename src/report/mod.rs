@@ -11,9 +11,24 @@ use crate::detect::tension::Level;
 use crate::engine::{CallSummary, Event, EventBody, Speaker};
 use serde::{Deserialize, Serialize};
 
+/// Whether `path` is something other than a regular file: `/dev/null`, a named pipe, a
+/// terminal. Those are written straight to; renaming a temp file over them would replace a
+/// device node (as root, `/dev/null` itself) with an ordinary file.
+pub fn is_special(path: &std::path::Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// Write a file whole or not at all: into a temporary file beside it, then renamed into
-/// place, so a reader (or a crash) never sees half a report.
+/// place, so a reader (or a crash) never sees half a report. Special files (see
+/// [`is_special`]) are written in place.
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    if is_special(path) {
+        use std::io::Write as _;
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)?
+            .write_all(bytes);
+    }
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
