@@ -319,13 +319,14 @@ fn outputs_to_a_pipe_or_device_are_written_in_place_not_replaced() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    // Checked before waiting on the reader, which would wait for ever on a replaced pipe.
+    use std::os::unix::fs::FileTypeExt as _;
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the pipe was replaced by {kind:?}");
     let got = reader.join().unwrap();
     assert!(
         got.contains("\"call_end\""),
         "the events came through the pipe: {got}"
     );
-    use std::os::unix::fs::FileTypeExt as _;
-    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
-    assert!(kind.is_fifo(), "the pipe was replaced by {kind:?}");
     only_the_input_is_left(dir.path(), "events.pipe");
 }
