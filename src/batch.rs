@@ -8,8 +8,9 @@
 use crate::audio::{CallInput, Channel};
 use crate::coach::Playbook;
 use crate::config::Config;
+use crate::output::file::write_whole;
 use crate::replay::{self, Replay, Speed};
-use crate::report::{self, CallReport, ReportBuilder, html};
+use crate::report::{CallReport, ReportBuilder, html};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -137,7 +138,7 @@ fn write_csv(out: &Path, rows: &BTreeMap<String, Row>) -> Result<(), String> {
         w.serialize(r).map_err(|e| e.to_string())?;
     }
     let bytes = w.into_inner().map_err(|e| e.to_string())?;
-    report::write_atomic(out, &bytes).map_err(|e| format!("{}: {e}", out.display()))
+    write_whole(out, &bytes).map_err(|e| format!("{}: {e}", out.display()))
 }
 
 /// Report file names for a call: NAME.html and NAME.json in the reports folder.
@@ -175,11 +176,10 @@ fn one_call(b: &Batch, call: &Path) -> Result<CallReport, String> {
     if let Some(dir) = &b.reports {
         let (html_path, json_path) = report_paths(dir, call);
         let page = html::render(&report, &html::Audio::None);
-        report::write_atomic(&html_path, page.as_bytes())
+        write_whole(&html_path, page.as_bytes())
             .map_err(|e| format!("{}: {e}", html_path.display()))?;
         let json = serde_json::to_vec_pretty(&report).map_err(|e| e.to_string())?;
-        report::write_atomic(&json_path, &json)
-            .map_err(|e| format!("{}: {e}", json_path.display()))?;
+        write_whole(&json_path, &json).map_err(|e| format!("{}: {e}", json_path.display()))?;
     }
     Ok(report)
 }

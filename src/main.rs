@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use hearken::audio::{CallInput, Channel};
 use hearken::coach::Playbook;
 use hearken::config::Config;
+use hearken::output::file::{AtomicFile, write_whole};
 use hearken::output::{JsonLines, timeline};
 use hearken::replay::{self, Replay, Speed};
 use std::io::Write;
@@ -598,13 +599,11 @@ fn replay_cmd(config: Config, playbook: Playbook, args: ReplayArgs) -> Result<Ex
     let report = builder.finish();
     if let Some(p) = &args.json {
         let json = serde_json::to_vec_pretty(&report)?;
-        hearken::report::write_atomic(p, &json)
-            .with_context(|| format!("cannot write {}", p.display()))?;
+        write_whole(p, &json).with_context(|| format!("cannot write {}", p.display()))?;
     }
     if let Some(p) = &args.report {
         let page = hearken::report::html::render(&report, &audio);
-        hearken::report::write_atomic(p, page.as_bytes())
-            .with_context(|| format!("cannot write {}", p.display()))?;
+        write_whole(p, page.as_bytes()).with_context(|| format!("cannot write {}", p.display()))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -786,45 +785,17 @@ fn live_cmd(config: Config, playbook: Playbook, args: LiveArgs) -> Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-/// Write JSON Lines to `path` through a temporary file beside it, renamed into place only
-/// when `fill` succeeded: a failed run never leaves a half-written file that looks complete.
-/// `/dev/null`, a named pipe or a terminal is written in place instead.
+/// Write JSON Lines to `path`, put in place only when `fill` succeeded (see
+/// [`AtomicFile`]): a failed run never leaves a half-written file that looks complete.
 fn write_atomically(
     path: &Path,
-    fill: impl FnOnce(&mut JsonLines<std::io::BufWriter<std::fs::File>>) -> Result<()>,
+    fill: impl FnOnce(&mut JsonLines<AtomicFile>) -> Result<()>,
 ) -> Result<()> {
-    if hearken::report::is_special(path) {
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
-        let mut jl = JsonLines::new(std::io::BufWriter::new(file));
-        fill(&mut jl)?;
-        return Ok(jl.flush()?);
-    }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = partial_path(dir, path);
     let file =
-        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    let mut jl = JsonLines::new(std::io::BufWriter::new(file));
-    let result = fill(&mut jl);
-    let flushed = jl.flush();
-    if let Err(e) = result.and(flushed.map_err(anyhow::Error::from)) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("cannot move the events into {}", path.display()))?;
-    Ok(())
-}
-
-fn partial_path(dir: &Path, target: &Path) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "events".into());
-    dir.join(format!(".{name}.{}.partial", std::process::id()))
+        AtomicFile::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut jl = JsonLines::new(file);
+    fill(&mut jl)?;
+    jl.into_inner()
+        .commit()
+        .with_context(|| format!("cannot write the events into {}", path.display()))
 }

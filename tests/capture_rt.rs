@@ -17,33 +17,32 @@ use std::time::Duration;
 
 struct Counting;
 
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
+// Counts are kept per thread, so tests running side by side never see each other's
+// allocations; the real stream's callback thread hands its count over in `STREAM_COUNT`.
 thread_local! {
     static ARMED: Cell<bool> = const { Cell::new(false) };
+    static COUNT: Cell<u64> = const { Cell::new(0) };
 }
 
-fn armed() -> bool {
-    ARMED.try_with(|a| a.get()).unwrap_or(false)
+static STREAM_COUNT: AtomicU64 = AtomicU64::new(0);
+
+fn note() {
+    if ARMED.try_with(|a| a.get()).unwrap_or(false) {
+        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
+    }
 }
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if armed() {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
+        note();
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if armed() {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
+        note();
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        if armed() {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
+        note();
         unsafe { System.realloc(ptr, layout, new) }
     }
 }
@@ -53,11 +52,11 @@ static GLOBAL: Counting = Counting;
 
 /// Run `f` with the allocator counting on this thread; returns what it counted.
 fn counted(f: impl FnOnce()) -> u64 {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = COUNT.with(|c| c.get());
     ARMED.with(|a| a.set(true));
     f();
     ARMED.with(|a| a.set(false));
-    ALLOCATIONS.load(Ordering::Relaxed) - before
+    COUNT.with(|c| c.get()) - before
 }
 
 #[test]
@@ -128,15 +127,13 @@ fn the_callback_allocates_nothing_inside_a_real_stream() {
             },
             cfg.sample_format(),
             move |data: &cpal::Data, _: &cpal::InputCallbackInfo| {
-                ARMED.with(|a| a.set(true));
-                cb.on_raw(data);
-                ARMED.with(|a| a.set(false));
+                let n = counted(|| cb.on_raw(data));
+                STREAM_COUNT.fetch_add(n, Ordering::Relaxed);
             },
             |e| panic!("stream error: {e}"),
             Some(Duration::from_secs(5)),
         )
         .unwrap();
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
     stream.play().unwrap();
     let mut player = pulse.play(&AGENT_LINE, &fixture("calm.wav"));
     // Drain for a while, then stop draining so the queue fills and the callback drops.
@@ -152,7 +149,7 @@ fn the_callback_allocates_nothing_inside_a_real_stream() {
     let _ = player.kill();
     let _ = player.wait();
     let callbacks = q.stats.callbacks.load(Ordering::Relaxed);
-    let n = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let n = STREAM_COUNT.load(Ordering::Relaxed);
     assert!(callbacks > 50, "only {callbacks} callbacks");
     assert!(
         q.stats.dropped_frames() > 0,

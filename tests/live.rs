@@ -46,13 +46,17 @@ fn for_sink(
     out
 }
 
+/// A `hearken live` running, its stdout (events) and stderr (log) read as they come, so it
+/// never waits on a full pipe.
+struct Running {
+    child: Child,
+    events: std::thread::JoinHandle<Vec<u8>>,
+    log: std::thread::JoinHandle<String>,
+}
+
 /// `hearken live --headless` against the test server, events on stdout; returns once it has
 /// opened its devices (its log says so).
-fn start_live(
-    pulse: &Pulse,
-    args: &[&str],
-    seconds: f64,
-) -> (Child, std::thread::JoinHandle<String>) {
+fn start_live(pulse: &Pulse, args: &[&str], seconds: f64) -> Running {
     let mut c = Command::new(env!("CARGO_BIN_EXE_hearken"));
     c.current_dir(root()).env_remove("HEARKEN_MODEL");
     pulse.env(&mut c);
@@ -72,6 +76,12 @@ fn start_live(
         .spawn()
         .expect("run hearken live");
     let stderr = child.stderr.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let events = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut all).expect("read hearken's events");
+        all
+    });
     let (tx, rx) = std::sync::mpsc::channel();
     let log = std::thread::spawn(move || {
         let mut all = String::new();
@@ -89,14 +99,15 @@ fn start_live(
         rx.recv_timeout(Duration::from_secs(20))
             .expect("hearken live opened its devices");
     }
-    (child, log)
+    Running { child, events, log }
 }
 
-fn finish(child: Child, log: std::thread::JoinHandle<String>) -> (Vec<Value>, String) {
-    let out = child.wait_with_output().expect("wait for hearken live");
-    let log = log.join().unwrap();
-    assert!(out.status.success(), "hearken live failed:\n{log}");
-    (events(&out.stdout), log)
+fn finish(mut live: Running) -> (Vec<Value>, String) {
+    let status = live.child.wait().expect("wait for hearken live");
+    let out = live.events.join().unwrap();
+    let log = live.log.join().unwrap();
+    assert!(status.success(), "hearken live failed:\n{log}");
+    (events(&out), log)
 }
 
 /// Live and replay agree: same interruptions (by whom, onsets within 100 ms once the start
@@ -196,15 +207,10 @@ fn two_device_live(
     pulse: &Pulse,
     call: &Path,
     seconds: f64,
-) -> (
-    std::path::PathBuf,
-    std::path::PathBuf,
-    Child,
-    std::thread::JoinHandle<String>,
-) {
+) -> (std::path::PathBuf, std::path::PathBuf, Running) {
     let agent = for_sink(pulse, call, &AGENT_LINE, &["1"], "agent.wav");
     let customer = for_sink(pulse, call, &CUSTOMER_LINE, &["2", "2"], "customer.wav");
-    let (live, log) = start_live(
+    let live = start_live(
         pulse,
         &[
             "--agent",
@@ -214,7 +220,7 @@ fn two_device_live(
         ],
         seconds,
     );
-    (agent, customer, live, log)
+    (agent, customer, live)
 }
 
 #[test]
@@ -222,11 +228,11 @@ fn two_devices_find_what_replay_finds() {
     let _one = serial();
     let pulse = Pulse::start(&[&AGENT_LINE, &CUSTOMER_LINE]);
     let call = fixture("escalating.wav");
-    let (agent, customer, live, log) = two_device_live(&pulse, &call, 58.0);
+    let (agent, customer, live) = two_device_live(&pulse, &call, 58.0);
     let mut a = pulse.play(&AGENT_LINE, &agent);
     let mut c = pulse.play(&CUSTOMER_LINE, &customer);
     assert!(a.wait().unwrap().success() && c.wait().unwrap().success());
-    let (events, log_text) = finish(live, log);
+    let (events, log_text) = finish(live);
     let replay = replay_events(&[call.to_str().unwrap()]);
     assert_same_call(&events, &replay);
     assert!(log_text.contains("0 frames dropped"), "{log_text}");
@@ -248,7 +254,7 @@ fn one_stereo_device_with_a_channel_map() {
         .success();
     assert!(ok);
     let swapped = for_sink(&pulse, &part, &CALL_STEREO, &["2", "1"], "swapped.wav");
-    let (live, log) = start_live(
+    let live = start_live(
         &pulse,
         &[
             "--stereo",
@@ -260,7 +266,7 @@ fn one_stereo_device_with_a_channel_map() {
     );
     let mut p = pulse.play(&CALL_STEREO, &swapped);
     assert!(p.wait().unwrap().success());
-    let (events, _) = finish(live, log);
+    let (events, _) = finish(live);
     let replay = replay_events(&[part.to_str().unwrap()]);
     assert_same_call(&events, &replay);
 }
@@ -270,7 +276,7 @@ fn an_unplugged_device_is_reported_and_capture_resumes_when_it_returns() {
     let _one = serial();
     let mut pulse = Pulse::start(&[&AGENT_LINE, &CUSTOMER_LINE]);
     let call = fixture("escalating.wav");
-    let (agent, customer, live, log) = two_device_live(&pulse, &call, 40.0);
+    let (agent, customer, live) = two_device_live(&pulse, &call, 40.0);
     let mut a = pulse.play(&AGENT_LINE, &agent);
     std::thread::sleep(Duration::from_secs(4));
     // The customer's device goes away for a few seconds, then comes back.
@@ -279,7 +285,7 @@ fn an_unplugged_device_is_reported_and_capture_resumes_when_it_returns() {
     pulse.load(&CUSTOMER_LINE);
     std::thread::sleep(Duration::from_secs(2));
     let mut c = pulse.play(&CUSTOMER_LINE, &customer);
-    let (events, log_text) = finish(live, log);
+    let (events, log_text) = finish(live);
     for p in [&mut a, &mut c] {
         let _ = p.kill();
         let _ = p.wait();

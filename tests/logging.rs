@@ -123,8 +123,12 @@ fn old_log_files_are_deleted_after_keep_days() {
     let dir = tmpdir();
     let logs = dir.path().join("logs");
     std::fs::create_dir_all(&logs).unwrap();
+    // tracing-appender deletes the files it made earliest. Made by days in real life; made
+    // here in one go, so a pause keeps their creation order the order of their days (files
+    // written in the same clock tick would tie, and go in directory order).
     for day in 1..=9 {
         std::fs::write(logs.join(format!("hearken.2026-01-0{day}.log")), "old\n").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(30));
     }
     let config = dir.path().join("hearken.toml");
     std::fs::write(

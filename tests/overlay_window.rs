@@ -7,6 +7,7 @@ mod common;
 
 use common::desktop::{Desktop, wait_for};
 use common::*;
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -27,7 +28,7 @@ impl Drop for Killed {
 
 #[test]
 fn prompt_timing_matches_the_headless_replay() {
-    // The window test below screenshots at a wall-clock moment; this keeps its constants true.
+    // The window test below looks for the prompt while these constants say it is up.
     let events = replay_events(&[fixture("escalating.wav").to_str().unwrap()]);
     let shown = of_type(&events, "prompt")
         .into_iter()
@@ -55,8 +56,7 @@ fn prompt_timing_matches_the_headless_replay() {
 fn overlay_window_is_undecorated_on_top_and_shows_the_prompt() {
     let desktop = Desktop::start();
     let home = tmpdir();
-    let started = Instant::now();
-    let app = Killed(
+    let mut app = Killed(
         desktop
             .command(env!("CARGO_BIN_EXE_hearken"))
             .current_dir(root())
@@ -67,11 +67,22 @@ fn overlay_window_is_undecorated_on_top_and_shows_the_prompt() {
             .env("LIBGL_ALWAYS_SOFTWARE", "1")
             .args(["replay", "--overlay"])
             .arg(fixture("escalating.wav"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            // The timeline (stdout) says when the prompt is up; stderr is kept for a failure.
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(home.path().join("stderr")).unwrap())
             .spawn()
             .expect("run hearken"),
     );
+    let timeline = {
+        let out = app.0.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        rx
+    };
     let id = wait_for(Duration::from_secs(20), "the Hearken window", || {
         desktop.window("Hearken")
     });
@@ -115,17 +126,38 @@ fn overlay_window_is_undecorated_on_top_and_shows_the_prompt() {
         "stacking bottom to top: {order:?}"
     );
 
-    // The prompt is on screen between 17.9 s and 25.6 s of call time; look at 21.5 s.
-    let at = Duration::from_secs_f64((PROMPT_FROM_S + PROMPT_UNTIL_S) / 2.0 - 0.3);
-    if let Some(wait) = at.checked_sub(started.elapsed()) {
-        std::thread::sleep(wait);
+    // The prompt is on screen from when the timeline prints it for 7.7 s of call time: look
+    // at the window while it is up (a first look can come before it is drawn).
+    let shown = Instant::now() + Duration::from_secs(90);
+    let mut lines = Vec::new();
+    loop {
+        let Ok(line) = timeline.recv_timeout(shown.saturating_duration_since(Instant::now()))
+        else {
+            panic!(
+                "no prompt in the timeline {lines:#?}\nstderr: {}",
+                log(&home)
+            );
+        };
+        // `mm:ss.t  PROMPT        "text"  (reason)`
+        if line.contains(&format!("PROMPT        \"{PROMPT}\"")) {
+            break;
+        }
+        lines.push(line);
     }
+    let look_until = Instant::now() + Duration::from_secs_f64(PROMPT_UNTIL_S - PROMPT_FROM_S - 1.5);
     let shot = root().join("target/overlay-window.png");
     std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
-    desktop.screenshot(&shot);
-    let text = ocr(&shot, (x, y, w, h));
-    let seen = words(&text);
-    for word in ["talked", "over", "customer", "let", "them", "finish"] {
+    let want = ["talked", "over", "customer", "let", "them", "finish"];
+    let (text, seen) = loop {
+        desktop.screenshot(&shot);
+        let text = ocr(&shot, (x, y, w, h));
+        let seen = words(&text);
+        if want.iter().all(|word| seen.iter().any(|w| w == word)) || Instant::now() > look_until {
+            break (text, seen);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    for word in want {
         assert!(
             seen.iter().any(|w| w == word),
             "'{word}' not read off the window; OCR saw: {text:?}"
@@ -136,6 +168,10 @@ fn overlay_window_is_undecorated_on_top_and_shows_the_prompt() {
         "the on-device mark is not visible; OCR saw: {text:?}"
     );
     drop(app);
+}
+
+fn log(home: &tempfile::TempDir) -> String {
+    std::fs::read_to_string(home.path().join("stderr")).unwrap_or_default()
 }
 
 /// Read the text inside `rect` of a screenshot: crop, enlarge (tesseract reads small screen

@@ -1,5 +1,7 @@
-//! Edges out: where events go. JSON Lines for tools, a readable timeline for people.
+//! Edges out: where events go. JSON Lines for tools, a readable timeline for people, and
+//! files that are written whole or not at all.
 
+pub mod file;
 pub mod timeline;
 
 use crate::engine::Event;

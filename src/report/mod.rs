@@ -11,52 +11,6 @@ use crate::detect::tension::Level;
 use crate::engine::{CallSummary, Event, EventBody, Speaker};
 use serde::{Deserialize, Serialize};
 
-/// Whether `path` is something other than a regular file: `/dev/null`, a named pipe, a
-/// terminal. Those are written straight to; renaming a temp file over them would replace a
-/// device node (as root, `/dev/null` itself) with an ordinary file.
-pub fn is_special(path: &std::path::Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
-}
-
-/// Write a file whole or not at all: into a temporary file beside it, then renamed into
-/// place, so a reader (or a crash) never sees half a report. Special files (see
-/// [`is_special`]) are written in place.
-pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    if is_special(path) {
-        use std::io::Write as _;
-        return std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)?
-            .write_all(bytes);
-    }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".into());
-    let tmp = dir.join(format!(".{name}.{}.partial", std::process::id()));
-    // Synced before the rename, so after a power cut the name holds the old file or the
-    // whole new one.
-    let result = (|| {
-        use std::io::Write as _;
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
 /// Audio for the HTML report: the recording linked relative to the report, or embedded.
 pub fn audio_for(
     recording: &std::path::Path,

@@ -3,6 +3,7 @@
 //! test command installs them).
 
 use super::need;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -31,27 +32,31 @@ impl Desktop {
         need("openbox", "openbox");
         need("xprop", "x11-utils");
         need("xwininfo", "x11-utils");
-        // A display number nobody holds: the lock file is X's own claim.
-        let n = (100 + std::process::id() % 400..1000)
-            .find(|n| {
-                !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-                    && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-            })
-            .expect("a free X display number");
-        let display = format!(":{n}");
-        let xvfb = Command::new("Xvfb")
-            .args([&display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
-            .stdout(Stdio::null())
+        // Xvfb picks a display nobody holds and writes its number to stdout once it accepts
+        // clients (choosing one here and starting it after could lose a race to another job).
+        let mut xvfb = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1024x768x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("start Xvfb");
-        wait_for(Duration::from_secs(10), "Xvfb to accept clients", || {
-            Command::new("xprop")
-                .args(["-display", &display, "-root", "-len", "1"])
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-        });
+        let mut line = String::new();
+        BufReader::new(xvfb.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("read Xvfb's display number");
+        let n: u32 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("Xvfb did not start (it said {line:?})"));
+        let display = format!(":{n}");
         let log = std::env::temp_dir().join(format!("hearken-openbox-{n}.log"));
         let wm = Command::new("openbox")
             .env("DISPLAY", &display)
