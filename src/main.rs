@@ -319,7 +319,9 @@ fn run(cli: Cli, effective: hearken::config::Effective) -> Result<ExitCode> {
         Command::Devices => {
             print!(
                 "{}",
-                hearken::audio::devices::report(&hearken::audio::devices::list())
+                hearken::audio::devices::report(&hearken::audio::devices::hushed(
+                    hearken::audio::devices::list
+                ))
             );
             Ok(ExitCode::SUCCESS)
         }

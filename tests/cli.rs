@@ -284,6 +284,51 @@ fn check_says_pass_or_fail_with_what_to_do() {
     assert!(model["fix"].as_str().unwrap().contains("fetch-model.sh"));
 }
 
+/// `check` and `devices` probe every ALSA device. A device ALSA cannot open makes alsa-lib
+/// print its own complaint straight to stderr; those lines go to the log (debug), and stderr
+/// keeps Hearken's own words only.
+#[test]
+fn check_and_devices_keep_the_sound_libraries_chatter_off_stderr() {
+    let dir = tmpdir();
+    // An ALSA setup of one listed device whose card is missing: opening it makes alsa-lib say
+    // "Unknown PCM hearken_no_such_card" on any machine, sound card or not.
+    let alsa = dir.path().join("asound.conf");
+    std::fs::write(
+        &alsa,
+        "pcm.hearken_probe {\n  type plug\n  slave.pcm \"hearken_no_such_card\"\n  \
+         hint { show on description \"a device whose card is missing\" }\n}\n",
+    )
+    .unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[capture]\nhost = \"alsa\"\n").unwrap();
+    for command in ["check", "devices"] {
+        for level in ["warn", "debug"] {
+            let out = hearken()
+                .env("ALSA_CONFIG_PATH", &alsa)
+                .arg("--config")
+                .arg(&cfg)
+                .args(["--log", level, command])
+                .output()
+                .unwrap();
+            let err = stderr(&out);
+            let raw = err
+                .lines()
+                .filter(|l| {
+                    l.contains("hearken_no_such_card") && !l.contains("sound libraries said")
+                })
+                .count();
+            assert_eq!(raw, 0, "`{command}` let alsa-lib's lines through:\n{err}");
+            if level == "debug" {
+                assert!(
+                    err.lines().any(|l| l.contains("sound libraries said")
+                        && l.contains("Unknown PCM hearken_no_such_card")),
+                    "`{command}` should log what alsa-lib said, at debug:\n{err}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn demo_prints_a_timeline_with_words() {
     model();

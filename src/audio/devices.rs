@@ -44,6 +44,63 @@ pub enum DeviceError {
     Open { device: String, reason: String },
 }
 
+/// Run `f`, which probes audio devices, with the process's stderr caught; what was caught
+/// goes to the log at debug level.
+///
+/// Probing every ALSA device on a machine without that hardware or server makes ALSA, its
+/// JACK and OSS plugins print dozens of lines of their own ("ALSA lib confmisc.c:165 Cannot
+/// get card index", "jack server is not running") straight to file descriptor 2, past
+/// Hearken's logging. `check` and `devices` are what IT reads; their own lines must not drown.
+/// Only for those single-threaded commands: while `f` runs, anything any thread writes to
+/// stderr is caught too. Not used on a live call, whose other threads log.
+pub fn hushed<T>(f: impl FnOnce() -> T) -> T {
+    #[cfg(unix)]
+    {
+        use std::io::{Read, Seek, Write};
+        use std::os::fd::AsRawFd;
+
+        /// Puts the real stderr back, even if `f` panics.
+        struct Restore(i32);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                // SAFETY: `self.0` is the duplicate of fd 2 made below and owned here.
+                unsafe {
+                    libc::dup2(self.0, 2);
+                    libc::close(self.0);
+                }
+            }
+        }
+
+        let Ok(mut caught) = tempfile::tempfile() else {
+            return f();
+        };
+        let _ = std::io::stderr().flush();
+        // SAFETY: plain descriptor calls; every descriptor made is closed by `Restore`.
+        let saved = unsafe { libc::dup(2) };
+        if saved < 0 {
+            return f();
+        }
+        let restore = Restore(saved);
+        // SAFETY: `caught` stays open until after `restore` has put fd 2 back.
+        if unsafe { libc::dup2(caught.as_raw_fd(), 2) } < 0 {
+            return f();
+        }
+        let out = f();
+        drop(restore);
+        let mut said = Vec::new();
+        if caught.rewind().is_ok() && caught.read_to_end(&mut said).is_ok() {
+            for line in String::from_utf8_lossy(&said).lines() {
+                if !line.trim().is_empty() {
+                    tracing::debug!("sound libraries said: {line}");
+                }
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    f()
+}
+
 /// The host to use: `name` ("pulseaudio", "alsa") or the platform default (PulseAudio or
 /// PipeWire's PulseAudio service where one runs, else ALSA).
 pub fn host(name: Option<&str>) -> Result<cpal::Host, DeviceError> {
