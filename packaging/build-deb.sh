@@ -29,7 +29,7 @@ fi
 
 # Portable: whisper.cpp for x86-64-v3 (AVX2, FMA, F16C, BMI2; Intel Haswell and AMD Zen
 # onwards), not for the CPU of the machine that builds it. `hearken check` tests for the same
-# set (src/check.rs); keep the two in step.
+# set (src/check.rs); tests/cli.rs fails if the two differ.
 export GGML_NATIVE=OFF GGML_SSE42=ON GGML_AVX=ON GGML_AVX2=ON GGML_BMI2=ON GGML_FMA=ON \
   GGML_F16C=ON GGML_AVX512=OFF GGML_AVX_VNNI=OFF
 say "building the portable release binary (profile dist)"

@@ -137,7 +137,8 @@ fn audio(eff: &Effective) -> Vec<Check> {
 
 /// The instruction sets the portable build (`packaging/build-deb.sh`, `GGML_NATIVE=OFF`)
 /// compiles whisper.cpp for on x86-64: x86-64-v3, Intel Haswell (2013) or AMD Zen onwards.
-/// Keep in step with the GGML_* flags there.
+/// Kept in step with the GGML_* flags there by `tests/cli.rs`
+/// (`the_cpu_check_tests_what_the_portable_build_needs`).
 fn cpu() -> Check {
     #[cfg(target_arch = "x86_64")]
     {
@@ -151,7 +152,8 @@ fn cpu() -> Check {
         ];
         let missing: Vec<&str> = want.iter().filter(|(_, ok)| !ok).map(|(n, _)| *n).collect();
         if missing.is_empty() {
-            pass("cpu", "sse4.2, avx, avx2, bmi2, fma, f16c present".into())
+            let names: Vec<&str> = want.iter().map(|(n, _)| *n).collect();
+            pass("cpu", format!("{} present", names.join(", ")))
         } else {
             fail(
                 "cpu",

@@ -284,6 +284,38 @@ fn check_says_pass_or_fail_with_what_to_do() {
     assert!(model["fix"].as_str().unwrap().contains("fetch-model.sh"));
 }
 
+/// The CPU check tests for exactly the instruction sets the portable build compiles
+/// whisper.cpp for: the `GGML_*=ON` flags in packaging/build-deb.sh.
+#[test]
+fn the_cpu_check_tests_what_the_portable_build_needs() {
+    let script = std::fs::read_to_string(root().join("packaging/build-deb.sh")).unwrap();
+    let mut built: Vec<String> = script
+        .split_whitespace()
+        .filter_map(|w| w.strip_prefix("GGML_")?.strip_suffix("=ON"))
+        .map(|f| match f {
+            "SSE42" => "sse4.2".to_string(),
+            f => f.to_lowercase(),
+        })
+        .collect();
+    built.sort();
+    assert!(built.len() >= 5, "GGML flags in build-deb.sh: {built:?}");
+    let out = hearken().args(["check", "--json"]).output().unwrap();
+    let checks: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let cpu = checks.iter().find(|c| c["name"] == "cpu").unwrap();
+    assert_eq!(
+        cpu["ok"], true,
+        "this machine lacks what the build needs: {cpu}"
+    );
+    let detail = cpu["detail"].as_str().unwrap();
+    let mut checked: Vec<String> = detail
+        .trim_end_matches(" present")
+        .split(", ")
+        .map(str::to_string)
+        .collect();
+    checked.sort();
+    assert_eq!(checked, built, "`hearken check` says: {detail}");
+}
+
 /// `check` and `devices` probe every ALSA device. A device ALSA cannot open makes alsa-lib
 /// print its own complaint straight to stderr; those lines go to the log (debug), and stderr
 /// keeps Hearken's own words only.
