@@ -286,6 +286,7 @@ fn check_says_pass_or_fail_with_what_to_do() {
 
 /// The CPU check tests for exactly the instruction sets the portable build compiles
 /// whisper.cpp for: the `GGML_*=ON` flags in packaging/build-deb.sh.
+#[cfg(target_arch = "x86_64")]
 #[test]
 fn the_cpu_check_tests_what_the_portable_build_needs() {
     let script = std::fs::read_to_string(root().join("packaging/build-deb.sh")).unwrap();

@@ -52,7 +52,9 @@ pub enum DeviceError {
 /// get card index", "jack server is not running") straight to file descriptor 2, past
 /// Hearken's logging. `check` and `devices` are what IT reads; their own lines must not drown.
 /// Only for those single-threaded commands: while `f` runs, anything any thread writes to
-/// stderr is caught too. Not used on a live call, whose other threads log.
+/// stderr is caught too, Hearken's own log lines included, so `f` should report problems
+/// by what it returns, not by logging them. Not used on a live call, whose other threads log.
+/// If `f` panics, what was caught is put back on stderr, the panic's message with it.
 pub fn hushed<T>(f: impl FnOnce() -> T) -> T {
     #[cfg(unix)]
     {
@@ -75,8 +77,10 @@ pub fn hushed<T>(f: impl FnOnce() -> T) -> T {
             return f();
         };
         let _ = std::io::stderr().flush();
+        // Close-on-exec: a sound server or JACK that the probe starts must not keep the real
+        // stderr open (a pipe reading `hearken check 2>&1` would never see its end).
         // SAFETY: plain descriptor calls; every descriptor made is closed by `Restore`.
-        let saved = unsafe { libc::dup(2) };
+        let saved = unsafe { libc::fcntl(2, libc::F_DUPFD_CLOEXEC, 0) };
         if saved < 0 {
             return f();
         }
@@ -85,17 +89,26 @@ pub fn hushed<T>(f: impl FnOnce() -> T) -> T {
         if unsafe { libc::dup2(caught.as_raw_fd(), 2) } < 0 {
             return f();
         }
-        let out = f();
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
         drop(restore);
         let mut said = Vec::new();
-        if caught.rewind().is_ok() && caught.read_to_end(&mut said).is_ok() {
-            for line in String::from_utf8_lossy(&said).lines() {
-                if !line.trim().is_empty() {
-                    tracing::debug!("sound libraries said: {line}");
+        let read = caught.rewind().is_ok() && caught.read_to_end(&mut said).is_ok();
+        match out {
+            Ok(out) => {
+                if read {
+                    for line in String::from_utf8_lossy(&said).lines() {
+                        if !line.trim().is_empty() {
+                            tracing::debug!("sound libraries said: {line}");
+                        }
+                    }
                 }
+                out
+            }
+            Err(panic) => {
+                let _ = std::io::stderr().write_all(&said);
+                std::panic::resume_unwind(panic)
             }
         }
-        out
     }
     #[cfg(not(unix))]
     f()
@@ -265,4 +278,30 @@ pub fn report(devices: &[DeviceInfo]) -> String {
         s.push_str(&format!("customer = \"{}\"\n", l.id));
     }
     s
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::hushed;
+
+    /// Which file descriptor 2 is: (device, inode).
+    fn stderr_is() -> (u64, u64) {
+        // SAFETY: fstat writes into the zeroed struct it is given.
+        unsafe {
+            let mut st: libc::stat = std::mem::zeroed();
+            assert_eq!(libc::fstat(2, &mut st), 0);
+            (st.st_dev, st.st_ino)
+        }
+    }
+
+    #[test]
+    fn stderr_is_caught_while_probing_and_given_back_even_after_a_panic() {
+        let before = stderr_is();
+        let during = hushed(stderr_is);
+        assert_ne!(during, before, "stderr was not caught");
+        assert_eq!(stderr_is(), before);
+        let panicked = std::panic::catch_unwind(|| hushed(|| panic!("a probe failed")));
+        assert!(panicked.is_err());
+        assert_eq!(stderr_is(), before, "stderr not given back after a panic");
+    }
 }

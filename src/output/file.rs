@@ -8,11 +8,16 @@
 //! - `/dev/null`, a named pipe or a terminal is written in place: renaming a temp file over
 //!   it would replace a device node (as root, `/dev/null` itself) with an ordinary file.
 //! - A `.NAME.PID.partial` left by a process that no longer runs (killed mid-write, power
-//!   cut) is removed when the same NAME is next written, so a rerun leaves a clean folder.
+//!   cut) is removed when the same NAME is first written by a later process, so a rerun
+//!   leaves a clean folder. "No longer runs" takes two signs, so another machine's writer on
+//!   a shared folder is never robbed: no process of that PID here (Linux's `/proc`), and no
+//!   lock on the file (every writer holds an exclusive lock on its partial while it writes).
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// An output file being written. Bytes go to a temporary file until [`AtomicFile::commit`];
 /// dropped without a commit (an error on the way), the temporary file is removed and the
@@ -39,6 +44,9 @@ impl AtomicFile {
         remove_stale_partials(dir, &name);
         let tmp = dir.join(partial_name(&name, std::process::id()));
         let f = File::create(&tmp)?;
+        // Held until the file is closed: a sign to other processes that this is work in
+        // progress. A file system without locks only loses that sign.
+        let _ = f.try_lock();
         Ok(AtomicFile {
             target: target.to_owned(),
             tmp: Some(tmp),
@@ -119,10 +127,23 @@ fn partial_name(name: &str, pid: u32) -> String {
     format!(".{name}.{pid}.partial")
 }
 
+/// Targets whose folder this process has already swept: once per target is enough (stale
+/// partials come from processes that ended before), and a batch writing thousands of reports
+/// into one folder would otherwise list that folder for every file.
+static SWEPT: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
 /// Remove the `.NAME.PID.partial` files of `name` whose writer is gone. A partial of a
-/// process still running is its work in progress and is left alone; so is anything whose
-/// PID cannot be read, and (off Linux, where liveness is not checked) every partial.
+/// process still running is its work in progress and is left alone; so is one whose PID
+/// cannot be read, one another process holds locked, and (off Linux, where liveness is not
+/// checked) every partial.
 fn remove_stale_partials(dir: &Path, name: &str) {
+    let first = SWEPT
+        .lock()
+        .map(|mut swept| swept.insert(dir.join(name)))
+        .unwrap_or(true);
+    if !first {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -137,10 +158,19 @@ fn remove_stale_partials(dir: &Path, name: &str) {
         else {
             continue;
         };
-        if pid != std::process::id() && !process_runs(pid) {
+        if pid != std::process::id() && !process_runs(pid) && !locked(&entry.path()) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
+}
+
+/// Whether another process holds `path` locked (a writer on another machine sharing the
+/// folder, or in another PID namespace).
+fn locked(path: &Path) -> bool {
+    let Ok(f) = std::fs::OpenOptions::new().write(true).open(path) else {
+        return false;
+    };
+    matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock))
 }
 
 #[cfg(target_os = "linux")]
@@ -153,7 +183,7 @@ fn process_runs(_pid: u32) -> bool {
     true
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
 
@@ -222,6 +252,18 @@ mod tests {
         let mut want = vec![live, other, "summary.csv".to_string()];
         want.sort();
         assert_eq!(left, want);
+    }
+
+    #[test]
+    fn a_partial_someone_holds_locked_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        // Named by a PID not running here, but locked: a writer elsewhere.
+        let held = dir.path().join(partial_name("report.json", dead_pid()));
+        let holder = File::create(&held).unwrap();
+        holder.try_lock().unwrap();
+        write_whole(&dir.path().join("report.json"), b"{}").unwrap();
+        assert!(held.exists(), "a locked partial was removed");
+        drop(holder);
     }
 
     #[test]

@@ -48,14 +48,23 @@ impl Desktop {
             .stderr(Stdio::null())
             .spawn()
             .expect("start Xvfb");
-        let mut line = String::new();
-        BufReader::new(xvfb.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("read Xvfb's display number");
-        let n: u32 = line
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("Xvfb did not start (it said {line:?})"));
+        let out = xvfb.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(out).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let said = rx.recv_timeout(Duration::from_secs(20));
+        let Some(n) = said
+            .as_ref()
+            .ok()
+            .and_then(|l| l.trim().parse::<u32>().ok())
+        else {
+            let _ = xvfb.kill();
+            let _ = xvfb.wait();
+            panic!("Xvfb did not start within 20 s (it said {said:?})");
+        };
         let display = format!(":{n}");
         let log = std::env::temp_dir().join(format!("hearken-openbox-{n}.log"));
         let wm = Command::new("openbox")
