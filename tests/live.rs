@@ -132,6 +132,7 @@ fn assert_same_call(live: &[Value], replay: &[Value]) {
         );
         diffs.extend(l.iter().zip(&r).map(|(a, b)| a - b));
     }
+    eprintln!("speech onsets, live minus replay (ms), agent then customer: {diffs:?}");
     diffs.sort();
     let offset = diffs[diffs.len() / 2];
     for d in &diffs {
@@ -190,7 +191,15 @@ fn assert_same_call(live: &[Value], replay: &[Value]) {
             (lt - offset - rt).abs() <= 100,
             "utterance start {lt} vs {rt}"
         );
-        errors += word_errors(&words(rtext), &words(ltext));
+        let e = word_errors(&words(rtext), &words(ltext));
+        if e > 0 {
+            eprintln!(
+                "{ls} at {rt} ms: replay {rtext:?}\n{:>w$}  live   {ltext:?}",
+                "",
+                w = ls.len() + rt.to_string().len() + 7
+            );
+        }
+        errors += e;
         total += words(rtext).len();
     }
     let wer = errors as f64 / total.max(1) as f64;
