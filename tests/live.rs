@@ -193,11 +193,7 @@ fn assert_same_call(live: &[Value], replay: &[Value]) {
         );
         let e = word_errors(&words(rtext), &words(ltext));
         if e > 0 {
-            eprintln!(
-                "{ls} at {rt} ms: replay {rtext:?}\n{:>w$}  live   {ltext:?}",
-                "",
-                w = ls.len() + rt.to_string().len() + 7
-            );
+            eprintln!("{ls} at {rt} ms\n  replay {rtext:?}\n  live   {ltext:?}");
         }
         errors += e;
         total += words(rtext).len();
