@@ -26,7 +26,19 @@ fn transcription(c: &mut Criterion) {
     for secs in [2usize, 5, 11] {
         let clip = &speech[..(secs * 16_000).min(speech.len())];
         group.bench_function(format!("{secs}s_of_speech"), |b| {
-            b.iter(|| whisper.transcribe(clip, -20.0).unwrap().text.len())
+            b.iter(|| {
+                whisper
+                    .transcribe(
+                        clip,
+                        hearken::asr::Loudness {
+                            speech_db: -20.0,
+                            floor_db: -60.0,
+                        },
+                    )
+                    .unwrap()
+                    .text
+                    .len()
+            })
         });
     }
     group.finish();

@@ -4,13 +4,15 @@
 //! quotes is "seconds of two-channel call per second of CPU" = call duration / median time.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use hearken::audio::{CallInput, CallReader, Channel};
-use hearken::coach::Playbook;
+use hearken::audio::{CallInput, CallReader};
 use hearken::config::Config;
-use hearken::engine::{AsrMode, Engine, Speaker};
+use hearken::contract::Channel;
+use hearken::contract::Speaker;
+use hearken::engine::{AsrMode, Engine};
+use hearken::playbook::Playbook;
 use std::path::PathBuf;
 
-fn load(name: &str) -> (hearken::audio::SourceInfo, Vec<f32>, Vec<f32>) {
+fn load(name: &str) -> (hearken::contract::SourceInfo, Vec<f32>, Vec<f32>) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name);
@@ -36,8 +38,7 @@ fn analysis(c: &mut Criterion) {
         group.throughput(Throughput::Elements(agent.len() as u64));
         group.bench_function(name, |b| {
             b.iter(|| {
-                let mut engine =
-                    Engine::new(&cfg, &playbook, info.clone(), Vec::new(), AsrMode::Wait);
+                let mut engine = Engine::new(&cfg, &playbook, info.clone(), None, AsrMode::Wait);
                 let mut events = Vec::with_capacity(1024);
                 for (a, c) in agent.chunks(320).zip(customer.chunks(320)) {
                     engine.push(Speaker::Agent, a, &mut events);

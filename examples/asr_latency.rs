@@ -8,12 +8,13 @@
 //! `t_ms - end_ms` of each utterance event. It includes the 400 ms speech-end hangover that
 //! makes the end sure. Prints the median and 95th percentile per call and over all of them.
 
-use hearken::audio::{CallInput, Channel};
-use hearken::coach::Playbook;
+use hearken::audio::CallInput;
 use hearken::config::Config;
-use hearken::engine::EventBody;
-use hearken::eval::median_p95;
+use hearken::contract::Channel;
+use hearken::contract::EventBody;
+use hearken::playbook::Playbook;
 use hearken::replay::{self, Replay, Speed};
+use hearken::stats::median_p95;
 use std::path::PathBuf;
 
 const FIXTURES: [&str; 6] = [
@@ -48,6 +49,8 @@ fn main() {
             playbook: Playbook::default(),
             transcribe: true,
             live_asr: true,
+            split_calls: false,
+            model: None,
         };
         let mut delays = Vec::new();
         replay::run(&replay, |e| {

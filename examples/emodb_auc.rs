@@ -9,7 +9,8 @@
 //! AUC of angry vs neutral, as recorded and with every utterance levelled to the same
 //! loudness (as a phone line's automatic gain control would), and per feature.
 
-use hearken::detect::tension::{AcousticDelta, TensionWeights, acoustic_score};
+use hearken::detect::tension::{acoustic_score, delta_between};
+use hearken::playbook::TensionWeights;
 use hearken::signal::prosody::{Prosody, clip_prosody};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -88,7 +89,7 @@ fn main() {
                     .map(|(_, u)| u.1)
                     .collect();
                 let base = mean(&neutral);
-                let d = AcousticDelta::between(p, &base);
+                let d = delta_between(p, &base);
                 let (score, _) = acoustic_score(&d, &weights);
                 let feats = [d.pitch_st, d.range_st, d.level_db, d.effort_db];
                 if emotion == "angry" {

@@ -6,10 +6,12 @@
 //! Prints, per detector: precision, recall and F1 of speech frames, and the median onset
 //! delay (detected start minus true start of each turn that was found).
 
-use hearken::audio::{CallInput, CallReader, Channel};
-use hearken::coach::Playbook;
+use hearken::audio::{CallInput, CallReader};
 use hearken::config::Config;
-use hearken::engine::{AsrMode, Engine, EventBody, Speaker};
+use hearken::contract::Channel;
+use hearken::contract::{EventBody, Speaker};
+use hearken::engine::{AsrMode, Engine};
+use hearken::playbook::Playbook;
 use serde_json::Value;
 use std::path::PathBuf;
 use whisper_rs::{WhisperVadContext, WhisperVadContextParams, WhisperVadParams};
@@ -105,7 +107,7 @@ fn main() {
             &Config::default(),
             &Playbook::default(),
             r.info().clone(),
-            Vec::new(),
+            None,
             AsrMode::Wait,
         );
         let mut events = Vec::new();

@@ -1,18 +1,23 @@
 //! Many recorded calls in one run: one CSV row per call, optional reports, parallel across
 //! calls, resumable.
 //!
-//! The unit of work is one call (`hearken replay CALL --json ... --report ...`), so a
-//! contact centre's month of calls runs under whatever scheduler it already has, one call per
-//! task (see the README); this command is for a folder on one machine.
+//! An archive of any size runs under whatever scheduler the site has: each task takes a
+//! fixed share of the folder (`--shard I/N`, or the index a Slurm array or a Kubernetes
+//! indexed Job gives it), writes its own summary, and `--merge` joins the summaries. The
+//! summary is appended to, a row per finished call, synced: the cost per call does not grow
+//! with the archive, and a task killed at any moment leaves every finished row.
 
-use crate::audio::{CallInput, Channel};
-use crate::coach::Playbook;
+use crate::asr::{WhisperModel, model};
+use crate::audio::CallInput;
 use crate::config::Config;
+use crate::contract::Channel;
 use crate::output::file::write_whole;
+use crate::playbook::Playbook;
 use crate::replay::{self, Replay, Speed};
 use crate::report::{CallReport, ReportBuilder, html};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -27,6 +32,78 @@ pub struct Batch {
     pub transcribe: bool,
     /// Show a progress bar (on a terminal).
     pub progress: bool,
+    /// This task's share of the folder.
+    pub shard: Shard,
+}
+
+/// A fixed share of a folder's calls: of the sorted listing, every call whose place `k` has
+/// `k % count == index`. Every task lists the same folder the same way, so the shares are
+/// disjoint and together hold every call, and each stays the same between reruns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// `I/N`; `N` alone, the index taken from the scheduler (Slurm's
+    /// `SLURM_ARRAY_TASK_ID`, counted from `SLURM_ARRAY_TASK_MIN`, or Kubernetes'
+    /// `JOB_COMPLETION_INDEX`); or `auto`, index and count both from a Slurm array.
+    pub fn parse(spec: &str, env: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
+        let number = |what: &str, v: &str| {
+            v.trim()
+                .parse::<usize>()
+                .map_err(|_| format!("--shard {spec}: {what} {v:?} is not a whole number"))
+        };
+        let scheduler_index = || -> Result<usize, String> {
+            if let Some(id) = env("SLURM_ARRAY_TASK_ID") {
+                let min = env("SLURM_ARRAY_TASK_MIN").unwrap_or_else(|| "0".into());
+                let (id, min) = (
+                    number("SLURM_ARRAY_TASK_ID", &id)?,
+                    number("SLURM_ARRAY_TASK_MIN", &min)?,
+                );
+                return id.checked_sub(min).ok_or_else(|| {
+                    format!("--shard {spec}: SLURM_ARRAY_TASK_ID {id} is under SLURM_ARRAY_TASK_MIN {min}")
+                });
+            }
+            if let Some(i) = env("JOB_COMPLETION_INDEX") {
+                return number("JOB_COMPLETION_INDEX", &i);
+            }
+            Err(format!(
+                "--shard {spec}: no task index: give it as I/N, or run in a Slurm array (SLURM_ARRAY_TASK_ID) or a Kubernetes indexed Job (JOB_COMPLETION_INDEX)"
+            ))
+        };
+        let (index, count) = if spec == "auto" {
+            let count = env("SLURM_ARRAY_TASK_COUNT").ok_or_else(|| {
+                "--shard auto: SLURM_ARRAY_TASK_COUNT is not set (not a Slurm array task); give --shard I/N or N".to_string()
+            })?;
+            (
+                scheduler_index()?,
+                number("SLURM_ARRAY_TASK_COUNT", &count)?,
+            )
+        } else if let Some((i, n)) = spec.split_once('/') {
+            (number("index", i)?, number("count", n)?)
+        } else {
+            (scheduler_index()?, number("count", spec)?)
+        };
+        if count == 0 || index >= count {
+            return Err(format!(
+                "--shard {spec}: task {index} of {count}: the index must be under the count (counted from 0)"
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+
+    fn take<T>(&self, sorted: Vec<T>) -> Vec<T> {
+        sorted
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| k % self.count == self.index)
+            .map(|(_, c)| c)
+            .collect()
+    }
 }
 
 /// One call's line in the summary CSV.
@@ -113,32 +190,101 @@ pub fn calls(folder: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Rows of an earlier run of the same CSV (a missing file is an empty run).
-fn earlier(out: &Path) -> Result<BTreeMap<String, Row>, String> {
-    if !out.exists() {
-        return Ok(BTreeMap::new());
+/// Rows of a summary CSV, in file order (a missing file has none). A last line cut short
+/// (a run killed while writing it) is left out, and cut from the file when `repair`.
+fn read_rows(out: &Path, repair: bool) -> Result<Vec<Row>, String> {
+    let bytes = match std::fs::read(out) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(format!("cannot read {}: {e}", out.display())),
+    };
+    let whole = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    if repair && whole < bytes.len() {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(out)
+            .map_err(|e| format!("cannot repair {}: {e}", out.display()))?;
+        f.set_len(whole as u64)
+            .map_err(|e| format!("cannot repair {}: {e}", out.display()))?;
     }
-    let mut rd = csv::Reader::from_path(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let mut rows = BTreeMap::new();
+    let mut rd = csv::Reader::from_reader(&bytes[..whole]);
+    let mut rows = Vec::new();
     for r in rd.deserialize::<Row>() {
-        let r = r.map_err(|e| {
+        rows.push(r.map_err(|e| {
             format!(
                 "{} is not a Hearken batch summary ({e}); move it away or choose another --out",
                 out.display()
             )
-        })?;
-        rows.insert(r.file.clone(), r);
+        })?);
     }
     Ok(rows)
 }
 
-fn write_csv(out: &Path, rows: &BTreeMap<String, Row>) -> Result<(), String> {
+/// The summary being written: rows appended as calls finish, each synced to disk, so the
+/// cost of a row does not grow with the summary and a kill loses no finished call.
+struct Summary {
+    file: std::fs::File,
+    path: PathBuf,
+    header: bool,
+}
+
+impl Summary {
+    fn open(path: &Path) -> Result<Summary, String> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let empty = file.metadata().map(|m| m.len() == 0).unwrap_or(true);
+        Ok(Summary {
+            file,
+            path: path.to_owned(),
+            header: !empty,
+        })
+    }
+
+    fn append(&mut self, row: &Row) -> Result<(), String> {
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(!self.header)
+            .from_writer(Vec::new());
+        w.serialize(row).map_err(|e| e.to_string())?;
+        let bytes = w.into_inner().map_err(|e| e.to_string())?;
+        let fail = |e: std::io::Error| format!("cannot write {}: {e}", self.path.display());
+        self.file.write_all(&bytes).map_err(fail)?;
+        self.file.sync_data().map_err(fail)?;
+        self.header = true;
+        Ok(())
+    }
+}
+
+/// One row per call from several summaries (the shards of one archive): a call's `ok` row
+/// wins over its `error` rows, a later row over an earlier one of the same status; calls in
+/// file-name order.
+pub fn merge(out: &Path, parts: &[PathBuf]) -> Result<usize, String> {
+    if parts.is_empty() {
+        return Err("--merge OUT.csv needs the summaries to merge after it".into());
+    }
+    let mut rows: BTreeMap<String, Row> = BTreeMap::new();
+    for part in parts {
+        if !part.is_file() {
+            return Err(format!("{}: no such summary to merge", part.display()));
+        }
+        for r in read_rows(part, false)? {
+            let keep_old = rows
+                .get(&r.file)
+                .is_some_and(|old| old.status == "ok" && r.status != "ok");
+            if !keep_old {
+                rows.insert(r.file.clone(), r);
+            }
+        }
+    }
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows.values() {
         w.serialize(r).map_err(|e| e.to_string())?;
     }
     let bytes = w.into_inner().map_err(|e| e.to_string())?;
-    write_whole(out, &bytes).map_err(|e| format!("{}: {e}", out.display()))
+    write_whole(out, &bytes).map_err(|e| format!("{}: {e}", out.display()))?;
+    Ok(rows.len())
 }
 
 /// Report file names for a call: NAME.html and NAME.json in the reports folder.
@@ -154,7 +300,7 @@ pub fn report_paths(dir: &Path, call: &Path) -> (PathBuf, PathBuf) {
 }
 
 /// Replay one call into a report; write its files if asked.
-fn one_call(b: &Batch, call: &Path) -> Result<CallReport, String> {
+fn one_call(b: &Batch, model: Option<&WhisperModel>, call: &Path) -> Result<CallReport, String> {
     let replay = Replay {
         input: CallInput::Stereo {
             path: call.to_owned(),
@@ -165,6 +311,8 @@ fn one_call(b: &Batch, call: &Path) -> Result<CallReport, String> {
         playbook: b.playbook.clone(),
         transcribe: b.transcribe,
         live_asr: false,
+        split_calls: false,
+        model: model.cloned(),
     };
     let mut builder = ReportBuilder::new();
     replay::run(&replay, |e| {
@@ -184,24 +332,21 @@ fn one_call(b: &Batch, call: &Path) -> Result<CallReport, String> {
     Ok(report)
 }
 
-pub fn run(b: &Batch) -> Result<BatchOutcome, String> {
-    let all = calls(&b.folder)
-        .map_err(|e| format!("cannot read the folder {}: {e}", b.folder.display()))?;
-    if all.is_empty() {
-        return Err(format!("no .wav calls in {}", b.folder.display()));
-    }
-    if let Some(dir) = &b.reports {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot make the reports folder {}: {e}", dir.display()))?;
-    }
-    let mut rows = earlier(&b.out)?;
-    let name = |p: &Path| {
-        p.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    };
-    // Done: an ok row, and (when reports are asked for) its report on disk. Failed calls are
-    // tried again.
+/// A call's name in the summary: its file name.
+fn name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The calls of `all` still to do: those without an ok row in the summary, or (when reports
+/// are asked for) without their report on disk; failed calls are tried again. The summary
+/// is left with one row per call: rows of calls to be done again, and rows a later one
+/// replaced, go in one whole rewrite at the start of a run (not per call).
+fn work_left(b: &Batch, all: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let earlier = read_rows(&b.out, true)?;
+    let earlier_count = earlier.len();
+    let rows: BTreeMap<String, Row> = earlier.into_iter().map(|r| (r.file.clone(), r)).collect();
     let todo: Vec<PathBuf> = all
         .iter()
         .filter(|p| {
@@ -214,10 +359,49 @@ pub fn run(b: &Batch) -> Result<BatchOutcome, String> {
         })
         .cloned()
         .collect();
+    let redo: std::collections::HashSet<String> = todo.iter().map(|p| name(p)).collect();
+    let kept: Vec<&Row> = rows.values().filter(|r| !redo.contains(&r.file)).collect();
+    if !todo.is_empty() && kept.len() != earlier_count {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for r in &kept {
+            w.serialize(r).map_err(|e| e.to_string())?;
+        }
+        let bytes = w.into_inner().map_err(|e| e.to_string())?;
+        // Without rows, not even a header: the first appended row writes it.
+        let bytes = if kept.is_empty() { Vec::new() } else { bytes };
+        write_whole(&b.out, &bytes).map_err(|e| format!("{}: {e}", b.out.display()))?;
+    }
+    Ok(todo)
+}
+
+pub fn run(b: &Batch) -> Result<BatchOutcome, String> {
+    let listed = calls(&b.folder)
+        .map_err(|e| format!("cannot read the folder {}: {e}", b.folder.display()))?;
+    if listed.is_empty() {
+        return Err(format!("no .wav calls in {}", b.folder.display()));
+    }
+    let all = b.shard.take(listed);
+    if let Some(dir) = &b.reports {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot make the reports folder {}: {e}", dir.display()))?;
+    }
+    let todo = work_left(b, &all)?;
     let mut outcome = BatchOutcome {
         done_before: all.len() - todo.len(),
         ..BatchOutcome::default()
     };
+    if todo.is_empty() {
+        return Ok(outcome);
+    }
+    let mut summary = Summary::open(&b.out)?;
+    // The model is loaded and its checksum verified once, for every call of the run.
+    let model = if b.transcribe {
+        let path = model::verified_model(&b.config.model).map_err(|e| e.to_string())?;
+        Some(WhisperModel::load(&path).map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
+    let model = model.as_ref();
     let started = Instant::now();
     let bar = if b.progress {
         indicatif::ProgressBar::new(todo.len() as u64)
@@ -243,7 +427,7 @@ pub fn run(b: &Batch) -> Result<BatchOutcome, String> {
             scope.spawn(move || {
                 for call in jobs {
                     let t = Instant::now();
-                    let r = one_call(b, &call);
+                    let r = one_call(b, model, &call);
                     if results.send((call, r, t.elapsed().as_secs_f64())).is_err() {
                         break;
                     }
@@ -265,10 +449,7 @@ pub fn run(b: &Batch) -> Result<BatchOutcome, String> {
                     Row::failed(&file, e)
                 }
             };
-            rows.insert(file.clone(), row);
-            // The summary is rewritten whole after every call: stopped at any moment, it
-            // holds every finished call and nothing half-written.
-            write_csv(&b.out, &rows)?;
+            summary.append(&row)?;
             bar.set_message(file);
             bar.inc(1);
         }
@@ -277,4 +458,93 @@ pub fn run(b: &Batch) -> Result<BatchOutcome, String> {
     bar.finish_and_clear();
     outcome.wall_s = started.elapsed().as_secs_f64();
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn shards_split_the_listing_into_disjoint_shares_that_cover_it() {
+        let calls: Vec<usize> = (0..10).collect();
+        let mut seen: Vec<usize> = (0..3)
+            .flat_map(|index| Shard { index, count: 3 }.take(calls.clone()))
+            .collect();
+        seen.sort();
+        assert_eq!(seen, calls);
+        assert_eq!(Shard::ALL.take(calls.clone()), calls);
+    }
+
+    #[test]
+    fn a_shard_comes_from_the_flag_or_the_scheduler() {
+        let none = env(&[]);
+        assert_eq!(Shard::parse("2/5", &none), Ok(Shard { index: 2, count: 5 }));
+        let slurm = [
+            ("SLURM_ARRAY_TASK_ID", "12"),
+            ("SLURM_ARRAY_TASK_MIN", "10"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        assert_eq!(
+            Shard::parse("auto", env(&slurm)),
+            Ok(Shard { index: 2, count: 4 })
+        );
+        assert_eq!(
+            Shard::parse("8", env(&slurm)),
+            Ok(Shard { index: 2, count: 8 })
+        );
+        let k8s = [("JOB_COMPLETION_INDEX", "7")];
+        assert_eq!(
+            Shard::parse("10", env(&k8s)),
+            Ok(Shard {
+                index: 7,
+                count: 10
+            })
+        );
+        for bad in ["5/5", "1/0", "x/2", "auto", "4"] {
+            assert!(Shard::parse(bad, &none).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_summary_cut_short_is_repaired_and_merges_keep_each_call_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.csv");
+        let mut s = Summary::open(&a).unwrap();
+        s.append(&Row::failed("x.wav", "unreadable".into()))
+            .unwrap();
+        s.append(&Row {
+            file: "y.wav".into(),
+            status: "ok".into(),
+            ..Row::default()
+        })
+        .unwrap();
+        drop(s);
+        let mut f = std::fs::OpenOptions::new().append(true).open(&a).unwrap();
+        f.write_all(b"z.wav,o").unwrap();
+        let rows = read_rows(&a, true).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert!(std::fs::read_to_string(&a).unwrap().ends_with('\n'));
+        // Another shard did x.wav again, and it worked this time.
+        let b = dir.path().join("b.csv");
+        let mut s = Summary::open(&b).unwrap();
+        s.append(&Row {
+            file: "x.wav".into(),
+            status: "ok".into(),
+            ..Row::default()
+        })
+        .unwrap();
+        let merged = dir.path().join("m.csv");
+        assert_eq!(merge(&merged, &[b.clone(), a.clone()]).unwrap(), 2);
+        let rows = read_rows(&merged, false).unwrap();
+        assert!(rows.iter().all(|r| r.status == "ok"), "{rows:?}");
+        assert!(merge(&merged, &[dir.path().join("missing.csv")]).is_err());
+    }
 }

@@ -1,12 +1,27 @@
 //! `hearken check`: one command an IT person runs on a workstation. Each check says pass or
 //! fail, what it found, and on failure what to do. Nothing here changes the machine.
 
-use crate::asr::model;
+use crate::asr::{Loudness, Transcribe, WhisperModel, model};
 use crate::audio::devices;
-use crate::coach::Playbook;
-use crate::config::Effective;
+use crate::config::{Config, Effective};
+use crate::contract::text::normalise;
+use crate::contract::time::{FRAME, frames_to_ms};
+use crate::playbook::Playbook;
+use crate::signal::activity::{ActivityDetector, Transition};
 use serde::Serialize;
 use std::path::Path;
+use std::time::Instant;
+
+/// Two seconds of real read speech, built into the binary so the check needs no file
+/// beside it: LibriSpeech test-clean 1089-134691-0000 (CC BY 4.0, see
+/// `tests/fixtures/NOTICE.md`), 16 kHz mono.
+const SAMPLE_WAV: &[u8] =
+    include_bytes!("../tests/fixtures/speech/dev/librispeech_test-clean_1089-134691-0000.wav");
+/// What is said in it.
+const SAMPLE_WORDS: &str = "he could wait no longer";
+/// Whisper must take under this share of the audio's length: live, the two transcription
+/// threads share both speakers' speech, and captions come on top.
+const KEEPS_UP_RTF: f64 = 0.5;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
@@ -52,18 +67,25 @@ pub fn run(eff: &Effective, playbook: Option<&Path>) -> Vec<Check> {
             None => "valid; nothing locked (no machine-wide file)".into(),
         },
     ));
-    out.push(match model::verified_model(&cfg.model) {
-        Ok(p) => pass("model", format!("{}: checksum ok", p.display())),
+    let sample = sample();
+    let gate = speech_gate(cfg, &sample);
+    out.push(model_check(cfg, &sample, gate.as_ref().ok()));
+    out.push(match gate {
+        Ok(g) => pass(
+            "speech detection",
+            format!(
+                "the speech gate found {:.1} s of speech in the {:.1} s built-in sample, from {:.2} s",
+                g.speech_s,
+                sample.len() as f64 / 16_000.0,
+                g.onset_s
+            ),
+        ),
         Err(e) => fail(
-            "model",
-            e.to_string(),
-            "install the model (models/fetch-model.sh in the source tree, or the package), or set model.path",
+            "speech detection",
+            e,
+            "check [activity] in the config (`hearken config --show`): the gate's thresholds shut out ordinary speech",
         ),
     });
-    out.push(pass(
-        "speech detection",
-        "built-in energy gate with echo guard (no model file needed)".into(),
-    ));
     out.push(match playbook {
         None => pass("playbook", "built-in".into()),
         Some(p) => match Playbook::from_file(p) {
@@ -75,10 +97,131 @@ pub fn run(eff: &Effective, playbook: Option<&Path>) -> Vec<Check> {
             ),
         },
     });
-    out.extend(devices::hushed(|| audio(eff)));
+    out.extend(devices::with_stderr_caught(|| audio(eff)));
     out.push(cpu());
     out.push(writable(&cfg.log));
     out
+}
+
+/// The built-in sample as samples.
+fn sample() -> Vec<f32> {
+    hound::WavReader::new(std::io::Cursor::new(SAMPLE_WAV))
+        .map(|r| {
+            r.into_samples::<i16>()
+                .filter_map(Result::ok)
+                .map(|v| v as f32 / 32768.0)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What the speech gate made of the sample.
+struct Gate {
+    speech_s: f64,
+    onset_s: f64,
+    loudness: Loudness,
+}
+
+/// Run the configured speech gate over the sample, as the engine does over a quiet other side.
+fn speech_gate(cfg: &Config, sample: &[f32]) -> Result<Gate, String> {
+    let mut gate = ActivityDetector::new(&cfg.activity);
+    let (mut active, mut onset) = (0u64, None);
+    let mut speech_levels = Vec::new();
+    for (i, frame) in sample.chunks_exact(FRAME).enumerate() {
+        let level = crate::signal::level_db(frame);
+        if let Some(Transition::Onset { start }) = gate.step(i as u64, level, -120.0, false) {
+            onset.get_or_insert(start);
+        }
+        if gate.frame_active() {
+            active += 1;
+            speech_levels.push(level);
+        }
+    }
+    let Some(onset) = onset else {
+        return Err("the speech gate found no speech in the built-in sample of read speech".into());
+    };
+    let speech_s = frames_to_ms(active) as f64 / 1000.0;
+    if speech_s < 0.6 {
+        return Err(format!(
+            "the speech gate found only {speech_s:.1} s of speech in the 2.1 s built-in sample"
+        ));
+    }
+    let speech_db = speech_levels.iter().sum::<f32>() / speech_levels.len() as f32;
+    Ok(Gate {
+        speech_s,
+        onset_s: frames_to_ms(onset) as f64 / 1000.0,
+        loudness: Loudness {
+            speech_db,
+            floor_db: gate.floor_db(),
+        },
+    })
+}
+
+/// The model: its checksum, that whisper loads it, that it hears the sample's words, and
+/// fast enough for live calls.
+fn model_check(cfg: &Config, sample: &[f32], gate: Option<&Gate>) -> Check {
+    let fetch = "install the model (models/fetch-model.sh in the source tree, or the package), or set model.path";
+    let path = match model::verified_model(&cfg.model) {
+        Ok(p) => p,
+        Err(e) => return fail("model", e.to_string(), fetch),
+    };
+    let mut whisper = match WhisperModel::load(&path).and_then(|m| m.transcriber(&cfg.asr)) {
+        Ok(w) => w,
+        Err(e) => return fail("model", e.to_string(), fetch),
+    };
+    let loudness = gate.map_or(
+        Loudness {
+            speech_db: -25.0,
+            floor_db: -90.0,
+        },
+        |g| g.loudness,
+    );
+    let t = Instant::now();
+    let heard = whisper.transcribe(sample, loudness);
+    let secs = t.elapsed().as_secs_f64();
+    let audio_s = sample.len() as f64 / 16_000.0;
+    let rtf = secs / audio_s;
+    let text = match heard {
+        Ok(t) => t.text,
+        Err(e) => {
+            return fail(
+                "model",
+                format!(
+                    "{}: whisper failed on the built-in sample: {e}",
+                    path.display()
+                ),
+                fetch,
+            );
+        }
+    };
+    if normalise(&text) != SAMPLE_WORDS {
+        return fail(
+            "model",
+            format!(
+                "{}: loads, but heard the built-in sample (\"{SAMPLE_WORDS}\") as \"{text}\"",
+                path.display()
+            ),
+            "use the English whisper model Hearken ships (models/fetch-model.sh, or the package): this one does not transcribe English speech",
+        );
+    }
+    let timing = format!(
+        "{secs:.2} s for {audio_s:.1} s of speech ({rtf:.2}x real time; live calls need under {KEEPS_UP_RTF}x)"
+    );
+    if rtf >= KEEPS_UP_RTF {
+        return fail(
+            "model",
+            format!("{}: transcribes, but slowly: {timing}", path.display()),
+            "this CPU is too slow, or too busy, to transcribe live calls: close other work, or run Hearken on a faster workstation",
+        );
+    }
+    pass(
+        "model",
+        format!(
+            "{}: checksum ok; whisper heard the built-in sample as \"{}\" in {timing}",
+            path.display(),
+            text.trim()
+        ),
+    )
 }
 
 fn audio(eff: &Effective) -> Vec<Check> {
@@ -166,18 +309,6 @@ fn cpu() -> Check {
     {
         pass("cpu", std::env::consts::ARCH.to_string())
     }
-}
-
-/// Where Hearken keeps its own state (logs): `$XDG_STATE_HOME/hearken`, else
-/// `~/.local/state/hearken`.
-pub fn state_dir() -> Option<std::path::PathBuf> {
-    std::env::var_os("XDG_STATE_HOME")
-        .filter(|d| !d.is_empty())
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/state"))
-        })
-        .map(|d| d.join("hearken"))
 }
 
 /// Hearken writes only its log on its own (reports go where the user asks): can it?

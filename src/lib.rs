@@ -1,40 +1,59 @@
 //! Hearken: on-device coaching for contact-centre calls.
 //!
-//! The pipeline, one module per stage (see the README's architecture section):
+//! The crate is layered, each layer using only those below it (checked by
+//! `tests/architecture.rs`; the README's architecture section draws it):
 //!
 //! ```text
-//! audio (edges in) ─► signal (10 ms frames: level, activity, pitch) ─► detect (turns,
-//!   interruptions, floor, dead air) ─► engine ─► output (edges out)
-//!                                 └─► asr (whisper thread) ──► engine
-//! engine ─► coach (prompts) ─► overlay (the agent's window, edges out)
+//! contract (events, engine time, text), paths, stats      what every stage shares
+//! config, playbook                                        thresholds; what trainers tune
+//! signal                                                  10 ms frames: level, activity, pitch
+//! detect, asr                                             conversation, cues, tension; whisper
+//! coach                                                   prompts, by the playbook's rules
+//! engine                                                  wires the stages; clock = samples
+//! audio, output, logging                                  edges: audio in, events out, the log
+//! overlay, report                                         the agent's window; the trainer's page
+//! replay, calls                                           a recording through the engine; a shift
+//!                                                         of calls, one engine each
+//! live, batch, eval, check                                devices; folders; scoring; the workstation
+//! cli                                                     the `hearken` command
 //! ```
 //!
 //! The engine is deterministic: its clock is the sample position of the audio, so a recorded
 //! call gives the same events at any replay speed.
 
-pub mod asr;
-pub mod audio;
-pub mod batch;
-pub mod check;
-pub mod coach;
+pub mod contract;
+pub mod paths;
+pub mod stats;
+
 pub mod config;
-pub mod detect;
-pub mod engine;
-pub mod eval;
-pub mod live;
-pub mod logging;
-pub mod output;
-pub mod overlay;
-pub mod replay;
-pub mod report;
+pub mod playbook;
+
 pub mod signal;
 
-pub use engine::{Engine, Event, EventBody, Speaker};
+pub mod asr;
+pub mod detect;
 
-/// Where the package put one of Hearken's files: `<prefix>/share/hearken/<rel>`, the prefix
-/// being the parent of the binary's folder (`/usr/bin/hearken` gives `/usr`), so an unpacked
-/// or relocated package finds its own files too.
-pub fn installed_file(rel: &str) -> Option<std::path::PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    Some(exe.parent()?.parent()?.join("share/hearken").join(rel))
-}
+pub mod coach;
+
+pub mod engine;
+
+pub mod audio;
+pub mod logging;
+pub mod output;
+
+pub mod overlay;
+pub mod report;
+
+pub mod calls;
+pub mod replay;
+
+pub mod batch;
+pub mod check;
+pub mod eval;
+pub mod history;
+pub mod live;
+
+pub mod cli;
+
+pub use contract::{Event, EventBody, Speaker};
+pub use engine::Engine;

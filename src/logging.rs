@@ -2,47 +2,30 @@
 //! folder at the config's `log.level`, kept for `log.keep_days` days.
 //!
 //! The log is for IT: what ran, which model and devices, what went wrong. It never holds
-//! audio. Transcript text reaches it only through [`said`], which writes the text only when
-//! the config's `log.transcripts` allows it; everywhere else logs counts and times.
+//! audio. Transcript text reaches it only through `contract::text::for_log`, which writes the
+//! text only when the config's `log.transcripts` allows it; everywhere else logs counts and
+//! times.
+//!
+//! A failed command's error is printed once, by `main`, on stderr; the log file gets it too,
+//! under the target [`ERROR_TARGET`], which the stderr layer leaves out.
 
 use crate::config::{LogConfig, LogLevel};
+use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-
-/// Whether transcript text may be logged (`log.transcripts`). Global because the log is.
-static TRANSCRIPTS: AtomicBool = AtomicBool::new(false);
-
-/// Transcript text as the log may show it: the text itself when `log.transcripts` is on,
-/// otherwise only its length.
-pub fn said(text: &str) -> Said<'_> {
-    Said(text)
-}
-
-pub struct Said<'a>(&'a str);
-
-impl std::fmt::Display for Said<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if TRANSCRIPTS.load(Ordering::Relaxed) {
-            write!(f, "{:?}", self.0)
-        } else {
-            write!(
-                f,
-                "({} characters withheld; log.transcripts is off)",
-                self.0.chars().count()
-            )
-        }
-    }
-}
 
 /// The folder log files go in: `log.dir`, else `<state folder>/logs`.
 pub fn log_dir(cfg: &LogConfig) -> Option<PathBuf> {
     cfg.dir
         .clone()
-        .or_else(|| crate::check::state_dir().map(|d| d.join("logs")))
+        .or_else(|| crate::paths::state_dir().map(|d| d.join("logs")))
 }
+
+/// The log target of a failed command's error: into the file, not again onto stderr (where
+/// `main` has printed it).
+pub const ERROR_TARGET: &str = "hearken::failed";
 
 /// Keeps the file writer's background thread flushing until dropped (at the end of `main`).
 pub struct LogGuard {
@@ -53,11 +36,18 @@ pub struct LogGuard {
 /// follows the config. A log folder that cannot be written is a warning on stderr, not a
 /// failed call: coaching matters more than its log, and `hearken check` reports the folder.
 pub fn init(stderr_level: &str, cfg: &LogConfig) -> LogGuard {
-    TRANSCRIPTS.store(cfg.transcripts, Ordering::Relaxed);
+    crate::contract::text::allow_transcripts_in_log(cfg.transcripts);
     let stderr_filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(stderr_level));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(stderr_level))
+        .add_directive(
+            format!("{ERROR_TARGET}=off")
+                .parse()
+                .expect("a valid directive"),
+        );
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        // Colour only for a person at a terminal: a pipe or a file gets plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .with_filter(stderr_filter);
 

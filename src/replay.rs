@@ -1,10 +1,13 @@
 //! Replaying a recorded call through the engine, exactly as live audio would flow.
 
-use crate::asr::{AsrWorker, ModelError, WhisperModel, model};
+use crate::asr::{ModelError, TranscriberPool, WhisperModel};
 use crate::audio::{AudioError, CallInput, CallReader};
-use crate::coach::Playbook;
+use crate::calls::Shift;
 use crate::config::Config;
-use crate::engine::{AsrMode, CallSummary, Engine, Event, Speaker};
+use crate::contract::time::clock;
+use crate::contract::{CallSummary, Event, EventBody, Speaker};
+use crate::engine::{AsrMode, Engine};
+use crate::playbook::Playbook;
 use std::time::{Duration, Instant};
 
 /// How fast to feed the recording.
@@ -37,15 +40,54 @@ pub struct Replay {
     /// Transcripts land when whisper delivers them, as in a live call (`AsrMode::Live`),
     /// instead of at their utterance's end. For measuring live latency; not deterministic.
     pub live_asr: bool,
+    /// The recording holds a shift: find its calls as a live session does (`calls`), a
+    /// fresh engine each. Off: the recording is one call.
+    pub split_calls: bool,
+    /// A model already loaded and verified (a batch loads it once for all its calls); None:
+    /// the configured one is loaded for this replay.
+    pub model: Option<WhisperModel>,
+}
+
+/// One call for the whole recording, or a shift split into calls.
+enum Driver {
+    // Both boxed: engines are kilobytes, and their sizes move with every stage added.
+    One(Box<Engine>),
+    Shift(Box<Shift>),
+}
+
+impl Driver {
+    fn push(&mut self, agent: &[f32], customer: &[f32], out: &mut Vec<Event>) {
+        match self {
+            Driver::One(e) => {
+                e.push(Speaker::Agent, agent, out);
+                e.push(Speaker::Customer, customer, out);
+            }
+            Driver::Shift(s) => s.push(agent, customer, out),
+        }
+    }
+
+    /// The summary of the (last) call.
+    fn finish(self, out: &mut Vec<Event>) -> CallSummary {
+        match self {
+            Driver::One(e) => e.finish(out),
+            Driver::Shift(s) => {
+                s.finish(crate::contract::CallReason::Recording, out);
+                out.iter()
+                    .rev()
+                    .find_map(|e| match &e.body {
+                        EventBody::CallEnd { summary, .. } => Some(summary.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_default()
+            }
+        }
+    }
 }
 
 /// Block size fed to the engine: 100 ms at full speed, 20 ms (a typical device period) in
 /// real time. The engine's results do not depend on it.
 const BLOCK_MAX: usize = 1600;
 const BLOCK_REALTIME: usize = 320;
-/// Transcription threads: one per speaker's worth of parallel work. Each whisper call uses
-/// `asr.threads` threads of its own (1 on 2 cores).
-const ASR_THREADS: usize = 2;
 
 /// Replay the call, handing each event to `sink` as the engine emits it.
 pub fn run(
@@ -59,31 +101,28 @@ pub fn run(
         reader.info().sample_rate,
         reader.info().channels
     );
-    // Two transcription threads (one whisper state each) on one loaded model, sharing a
-    // queue: both sides are transcribed in parallel, and when one side does most of the
-    // talking both threads work on it. The engine keeps the stream in order (`AsrMode::Wait`).
+    // Transcription threads on one loaded model, sharing a queue: both sides are
+    // transcribed in parallel, and when one side does most of the talking both threads work
+    // on it. The engine keeps the stream in order (`AsrMode::Wait`).
     let workers = if replay.transcribe {
-        let path = model::verified_model(&replay.config.model)?;
-        let model = WhisperModel::load(&path)?;
-        let mut transcribers: Vec<Box<dyn crate::asr::Transcribe>> = Vec::new();
-        for _ in 0..ASR_THREADS {
-            transcribers.push(Box::new(model.transcriber(&replay.config.asr)?));
-        }
-        vec![AsrWorker::pool(transcribers)]
+        Some(match &replay.model {
+            Some(m) => TranscriberPool::on_model(m, &replay.config)?,
+            None => TranscriberPool::start(&replay.config)?,
+        })
     } else {
-        Vec::new()
+        None
     };
-    let mut engine = Engine::new(
-        &replay.config,
-        &replay.playbook,
-        reader.info().clone(),
-        workers,
-        if replay.live_asr {
-            AsrMode::Live
-        } else {
-            AsrMode::Wait
-        },
-    );
+    let mode = if replay.live_asr {
+        AsrMode::Live
+    } else {
+        AsrMode::Wait
+    };
+    let (cfg, playbook, info) = (&replay.config, &replay.playbook, reader.info().clone());
+    let mut engine = if replay.split_calls {
+        Driver::Shift(Box::new(Shift::new(cfg, playbook, info, workers, mode)))
+    } else {
+        Driver::One(Box::new(Engine::new(cfg, playbook, info, workers, mode)))
+    };
     let block = match replay.speed {
         Speed::Max => BLOCK_MAX,
         Speed::Realtime => BLOCK_REALTIME,
@@ -95,8 +134,7 @@ pub fn run(
     let mut progress = Progress::new(started);
     while reader.next_block(block, &mut agent, &mut customer)? {
         let began = Instant::now();
-        engine.push(Speaker::Agent, &agent, &mut events);
-        engine.push(Speaker::Customer, &customer, &mut events);
+        engine.push(&agent, &customer, &mut events);
         for e in events.drain(..) {
             sink(&e)?;
         }
@@ -155,34 +193,19 @@ impl Progress {
         let wall = self.started.elapsed();
         let stretch = (wall - self.last_wall).as_secs_f64();
         let audio = (fed - self.last_fed) as f64 / 16_000.0;
-        self.block_us.sort_unstable();
-        let at = |q: f64| self.block_us[((self.block_us.len() - 1) as f64 * q) as usize];
+        let mut at = |q: f64| crate::stats::percentile(&mut self.block_us, q).unwrap_or(0);
         tracing::info!(
             "replay at {} of audio after {:.0} s: {:.1}x real time over the last {:.0} min; block median {} µs, p99 {} µs; RSS {} MB",
-            crate::output::timeline::clock(fed / 16),
+            clock(fed / 16),
             wall.as_secs_f64(),
             audio / stretch.max(1e-9),
             audio / 60.0,
             at(0.5),
             at(0.99),
-            rss_mb().map_or("?".to_string(), |m| m.to_string())
+            crate::stats::rss_mb().map_or("?".to_string(), |m| m.to_string())
         );
         self.last_wall = wall;
         self.last_fed = fed;
         self.block_us.clear();
     }
-}
-
-/// Resident memory of this process (Linux; elsewhere None).
-fn rss_mb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb / 1024)
 }

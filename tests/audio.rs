@@ -4,7 +4,8 @@ mod common;
 
 use common::*;
 use hearken::audio::wav::WavFile;
-use hearken::audio::{AudioError, CallInput, CallReader, Channel};
+use hearken::audio::{AudioError, CallInput, CallReader};
+use hearken::contract::Channel;
 use std::path::Path;
 
 fn read_all(input: &CallInput) -> (Vec<f32>, Vec<f32>) {

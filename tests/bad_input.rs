@@ -330,3 +330,46 @@ fn outputs_to_a_pipe_or_device_are_written_in_place_not_replaced() {
     );
     only_the_input_is_left(dir.path(), "events.pipe");
 }
+
+/// What failed is said once, on one line, in plain text when stderr is a file: not again as
+/// a log line, not with terminal colour codes, not with its cause repeated.
+#[test]
+fn each_error_is_printed_once_in_plain_text() {
+    let dir = tmpdir();
+    open_to_all(dir.path());
+    let folder = dir.path().join("calls");
+    std::fs::create_dir(&folder).unwrap();
+    let locked = dir.path().join("locked.wav");
+    std::fs::write(&locked, raw_wav(1, 2, 16_000, 16, &tone(), None)).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let cases: [(&Path, &str); 3] = [
+        (&folder, "is a folder, not a call"),
+        (Path::new("/nonexistent/call.wav"), "No such file"),
+        // Read by an ordinary user, so root's right to read anything does not hide it.
+        (&locked, "Permission denied"),
+    ];
+    for (call, expect) in cases {
+        let err_file = dir.path().join("stderr.txt");
+        let out = hearken_as_user(dir.path())
+            .arg("replay")
+            .arg(call)
+            .arg("--no-transcribe")
+            .stderr(std::fs::File::create(&err_file).unwrap())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{call:?} should fail");
+        let text = std::fs::read_to_string(&err_file).unwrap();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "one line for {call:?}, got: {text}");
+        assert!(!text.contains('\u{1b}'), "escape codes in a file: {text:?}");
+        assert!(lines[0].starts_with("hearken: "), "{text}");
+        assert_eq!(text.matches(expect).count(), 1, "{expect:?} once: {text}");
+        assert!(
+            text.contains(&call.display().to_string()),
+            "names the file: {text}"
+        );
+    }
+}

@@ -109,11 +109,45 @@ fn talked_over_customer_gets_a_prompt_at_once_and_an_empathy_prompt_when_tense()
     assert_limits(&events, 3, 12);
 }
 
+/// Prompts that stood: not a talk-over prompt taken back because its interruption was
+/// withdrawn (a backchannel that outlasted the first decision).
+fn standing_prompts(events: &[Value]) -> Vec<(u64, String)> {
+    let withdrawn: Vec<u64> = of_type(events, "interruption_withdrawn")
+        .iter()
+        .map(|e| e["t_ms"].as_u64().unwrap())
+        .collect();
+    prompts(events)
+        .into_iter()
+        .filter(|(t, kind)| {
+            let cleared = events.iter().find(|e| {
+                e["type"] == "prompt_cleared"
+                    && e["kind"] == kind.as_str()
+                    && e["t_ms"].as_u64().unwrap() >= *t
+            });
+            !cleared.is_some_and(|c| withdrawn.contains(&c["t_ms"].as_u64().unwrap()))
+        })
+        .collect()
+}
+
 #[test]
 fn calm_calls_get_no_prompts() {
     for name in ["calm", "backchannels"] {
-        let p = prompts(&replay(name));
+        let events = replay(name);
+        let p = standing_prompts(&events);
         assert!(p.is_empty(), "{name}: {p:?}");
+        // A prompt taken back was on screen for under half a second.
+        for (t, kind) in prompts(&events) {
+            let cleared = events
+                .iter()
+                .find(|e| {
+                    e["type"] == "prompt_cleared"
+                        && e["kind"] == kind.as_str()
+                        && e["t_ms"].as_u64().unwrap() >= t
+                })
+                .unwrap_or_else(|| panic!("{name}: {kind} at {t} never cleared"));
+            let shown = cleared["t_ms"].as_u64().unwrap() - t;
+            assert!(shown < 500, "{name}: {kind} at {t} shown {shown} ms");
+        }
     }
 }
 
@@ -180,10 +214,12 @@ fn assert_limits(events: &[Value], per_minute: usize, per_call: usize) {
 /// air call back to back, analysed (without whisper) with the default limits and tight ones.
 #[test]
 fn limits_hold_on_a_call_that_triggers_everything() {
-    use hearken::audio::{CallInput, CallReader, Channel};
-    use hearken::coach::Playbook;
+    use hearken::audio::{CallInput, CallReader};
     use hearken::config::Config;
-    use hearken::engine::{AsrMode, Engine, Speaker};
+    use hearken::contract::Channel;
+    use hearken::contract::Speaker;
+    use hearken::engine::{AsrMode, Engine};
+    use hearken::playbook::Playbook;
     let (mut a, mut c) = (Vec::new(), Vec::new());
     let mut info = None;
     for name in [
@@ -215,7 +251,7 @@ fn limits_hold_on_a_call_that_triggers_everything() {
             &Config::default(),
             &playbook,
             info.clone().unwrap(),
-            Vec::new(),
+            None,
             AsrMode::Wait,
         );
         let mut events = Vec::new();

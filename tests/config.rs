@@ -213,3 +213,128 @@ fn every_kind_of_config_mistake_names_the_file_and_the_key() {
         assert_clean_failure(&out, &all);
     }
 }
+
+/// The real machine-wide file, written by the test that needs it and removed after, even
+/// when the test fails.
+struct MachineFile {
+    made_dir: bool,
+}
+
+const MACHINE: &str = "/etc/hearken/config.toml";
+
+impl MachineFile {
+    fn write(text: &str) -> MachineFile {
+        let path = Path::new(MACHINE);
+        assert!(
+            !path.exists(),
+            "{MACHINE} exists: this test writes the real machine-wide file, so run the suite on a scratch machine (as CI does), not one Hearken is installed on"
+        );
+        let dir = path.parent().unwrap();
+        let made_dir = !dir.exists();
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(path, text).unwrap();
+        set_mode(path, 0o644);
+        MachineFile { made_dir }
+    }
+}
+
+impl Drop for MachineFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(MACHINE);
+        if self.made_dir {
+            let _ = std::fs::remove_dir(Path::new(MACHINE).parent().unwrap());
+        }
+    }
+}
+
+fn set_mode(p: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// IT's locks, tried by an ordinary user (uid 65534, `nobody`) with every way round them a
+/// user has: moving the machine-wide file, their own file, `--config`, flags and the
+/// environment. Needs root to switch user, as CI runs.
+#[test]
+fn locks_hold_for_an_ordinary_user() {
+    need("setpriv", "util-linux");
+    assert!(
+        unsafe { libc::geteuid() } == 0,
+        "this test switches to an ordinary user, so it runs as root (as CI does)"
+    );
+    let _machine = MachineFile::write(
+        "[log]\ntranscripts = false\n[lock]\nkeys = [\"log.transcripts\", \"model\"]\n",
+    );
+    // A folder the user can read, with a copy of the binary (the build folder may be under
+    // root's home), and a home of their own.
+    let f = Files::new();
+    set_mode(f.dir.path(), 0o755);
+    let bin = f.dir.path().join("hearken");
+    std::fs::copy(env!("CARGO_BIN_EXE_hearken"), &bin).unwrap();
+    set_mode(&bin, 0o755);
+    let home = f.dir.path().join("home");
+    std::fs::create_dir_all(home.join(".config/hearken")).unwrap();
+    std::os::unix::fs::chown(&home, Some(65534), Some(65534)).unwrap();
+    let mine = f.write("mine.toml", "[log]\ntranscripts = true\n");
+    set_mode(&mine, 0o644);
+    let as_user = |args: &[&str], env: &[(&str, &Path)]| {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin)
+            .args(args)
+            .current_dir(f.dir.path())
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", &home)
+            .env("XDG_STATE_HOME", home.join("state"));
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+
+    // Moving the machine-wide file does not work for a user: the real one still rules.
+    let out = as_user(
+        &["config", "--show"],
+        &[("HEARKEN_MACHINE_CONFIG", mine.as_path())],
+    );
+    let text = show(&out);
+    assert!(text.contains(&format!("# Locked by {MACHINE}")), "{text}");
+    assert!(
+        text.contains(&format!("transcripts = false  # {MACHINE}, locked")),
+        "{text}"
+    );
+    // Their own file, --config, a flag and the environment are each refused, by name.
+    std::fs::copy(&mine, home.join(".config/hearken/config.toml")).unwrap();
+    let out = as_user(&["config", "--show"], &[]);
+    assert_clean_failure(&out, &["log.transcripts", "locked", MACHINE]);
+    std::fs::remove_file(home.join(".config/hearken/config.toml")).unwrap();
+    let out = as_user(
+        &["config", "--show"],
+        &[("HEARKEN_USER_CONFIG", mine.as_path())],
+    );
+    assert_clean_failure(&out, &["log.transcripts", "locked"]);
+    let mine_arg = mine.to_str().unwrap();
+    let out = as_user(&["--config", mine_arg, "config", "--show"], &[]);
+    assert_clean_failure(&out, &["log.transcripts", "locked"]);
+    let out = as_user(&["--model", "/tmp/other.bin", "config", "--show"], &[]);
+    assert_clean_failure(&out, &["--model", "model.path", "locked"]);
+    let out = as_user(
+        &["config", "--show"],
+        &[("HEARKEN_MODEL", Path::new("/tmp/other.bin"))],
+    );
+    assert_clean_failure(&out, &["$HEARKEN_MODEL", "model.path", "locked"]);
+
+    // A machine-wide file others can write is refused outright, for the user and for root.
+    set_mode(Path::new(MACHINE), 0o666);
+    let out = as_user(&["config", "--show"], &[]);
+    assert_clean_failure(&out, &[MACHINE, "can be written by others", "chmod 644"]);
+    let writable = f.write("writable.toml", "[log]\ntranscripts = false\n");
+    set_mode(&writable, 0o666);
+    let out = hearken()
+        .env("HEARKEN_MACHINE_CONFIG", &writable)
+        .args(["config", "--show"])
+        .output()
+        .unwrap();
+    assert_clean_failure(&out, &["writable.toml", "can be written by others"]);
+}

@@ -4,11 +4,13 @@
 mod common;
 
 use common::*;
-use hearken::audio::{CallInput, CallReader, Channel, SourceInfo};
-use hearken::coach::Playbook;
+use hearken::audio::{CallInput, CallReader};
 use hearken::config::Config;
-use hearken::engine::{AsrMode, Engine, Event, EventBody, Speaker};
+use hearken::contract::{Channel, SourceInfo};
+use hearken::contract::{Event, EventBody, Speaker};
+use hearken::engine::{AsrMode, Engine};
 use hearken::eval::{self, Truth};
+use hearken::playbook::Playbook;
 
 const CALLS: [&str; 6] = [
     "calm",
@@ -44,7 +46,7 @@ fn analyse(info: &SourceInfo, agent: &[f32], customer: &[f32], block: usize) -> 
         &Config::default(),
         &Playbook::default(),
         info.clone(),
-        Vec::new(),
+        None,
         AsrMode::Wait,
     );
     let mut events = Vec::new();
@@ -56,19 +58,35 @@ fn analyse(info: &SourceInfo, agent: &[f32], customer: &[f32], block: usize) -> 
     events
 }
 
+/// The interruptions that stand (reported and not withdrawn): (by, onset, cut_off as
+/// settled by the outcome, reported at).
 fn interruptions(events: &[Event]) -> Vec<(Speaker, u64, bool, u64)> {
-    events
-        .iter()
-        .filter_map(|e| match e.body {
+    let mut found: Vec<(Speaker, u64, bool, u64)> = Vec::new();
+    for e in events {
+        match e.body {
             EventBody::Interruption {
                 by,
                 onset_ms,
                 cut_off,
                 ..
-            } => Some((by, onset_ms, cut_off, e.t_ms)),
-            _ => None,
-        })
-        .collect()
+            } => found.push((by, onset_ms, cut_off, e.t_ms)),
+            EventBody::InterruptionOutcome {
+                by,
+                onset_ms,
+                cut_off,
+                ..
+            } => {
+                for f in found.iter_mut().filter(|f| f.0 == by && f.1 == onset_ms) {
+                    f.2 = cut_off;
+                }
+            }
+            EventBody::InterruptionWithdrawn { by, onset_ms, .. } => {
+                found.retain(|f| !(f.0 == by && f.1 == onset_ms))
+            }
+            _ => {}
+        }
+    }
+    found
 }
 
 /// Exact count and speakers, onsets within 150 ms, cut-offs right, reported within 800 ms.

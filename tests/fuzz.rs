@@ -2,10 +2,11 @@
 //! Seeds from `tests/fuzz/corpus` are mutated by proptest; nothing may panic, and whatever
 //! parses runs through the engine, which must not panic either. See tests/fuzz/README.md.
 
-use hearken::audio::{CallInput, CallReader, Channel};
-use hearken::coach::Playbook;
+use hearken::audio::{CallInput, CallReader};
 use hearken::config::Config;
+use hearken::contract::Channel;
 use hearken::engine::AsrMode;
+use hearken::playbook::Playbook;
 use hearken::{Engine, Speaker};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
@@ -174,12 +175,12 @@ fn cases() -> u32 {
 
 /// Two seconds of a call through the engine, both sides taking turns, with the given setup.
 fn run_engine(config: &Config, playbook: &Playbook) {
-    let info = hearken::audio::SourceInfo {
+    let info = hearken::contract::SourceInfo {
         source: "fuzz".into(),
         sample_rate: 16_000,
         channels: 2,
     };
-    let mut engine = Engine::new(config, playbook, info, Vec::new(), AsrMode::Wait);
+    let mut engine = Engine::new(config, playbook, info, None, AsrMode::Wait);
     let mut events = Vec::new();
     for block in 0..20 {
         let tone = |f: f32| -> Vec<f32> {

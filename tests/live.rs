@@ -12,7 +12,7 @@ use common::pulse::{AGENT_LINE, CALL_STEREO, CUSTOMER_LINE, Pulse, Sink};
 use common::*;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -57,9 +57,20 @@ struct Running {
 /// `hearken live --headless` against the test server, events on stdout; returns once it has
 /// opened its devices (its log says so).
 fn start_live(pulse: &Pulse, args: &[&str], seconds: f64) -> Running {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_hearken"));
-    c.current_dir(root()).env_remove("HEARKEN_MODEL");
+    start_live_with(pulse, args, seconds, &[])
+}
+
+fn start_live_with(
+    pulse: &Pulse,
+    args: &[&str],
+    seconds: f64,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> Running {
+    let mut c = hearken();
     pulse.env(&mut c);
+    for (k, v) in env {
+        c.env(k, v);
+    }
     let mut child = c
         .args([
             "--log",
@@ -373,4 +384,330 @@ fn devices_lists_the_monitors_with_config_to_paste() {
     ] {
         assert!(text.contains(want), "{want:?} not in:\n{text}");
     }
+}
+
+/// The capture callback `hearken live` installs runs under the allocation guard: a debug
+/// build made to allocate there (a seam for this test only) aborts at once and says so, and
+/// the same session without it captures to its end, as every live test here does.
+#[test]
+fn an_allocation_in_the_capture_callback_aborts_a_debug_build() {
+    use std::os::unix::process::ExitStatusExt;
+    let _one = serial();
+    let pulse = Pulse::start(&[&AGENT_LINE, &CUSTOMER_LINE]);
+    let run = |allocate: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_hearken"));
+        pulse.env(&mut c);
+        if allocate {
+            c.env("HEARKEN_TEST_ALLOCATE_IN_CALLBACK", "1");
+        }
+        c.current_dir(root())
+            .args([
+                "live",
+                "--headless",
+                "--host",
+                "pulseaudio",
+                "--no-transcribe",
+                "--duration",
+                "4",
+            ])
+            .args(["--agent", &AGENT_LINE.monitor()])
+            .args(["--customer", &CUSTOMER_LINE.monitor()])
+            .output()
+            .unwrap()
+    };
+    let caught = run(true);
+    assert_eq!(
+        caught.status.signal(),
+        Some(libc::SIGABRT),
+        "the guard did not fire: {:?}\n{}",
+        caught.status,
+        stderr(&caught)
+    );
+    assert!(
+        stderr(&caught).contains("memory allocation of 64 bytes failed"),
+        "{}",
+        stderr(&caught)
+    );
+    let normal = run(false);
+    assert!(normal.status.success(), "{}", stderr(&normal));
+    // Nothing is played, so no call starts; the closing report shows the session ran its
+    // four seconds with the callbacks the guard watched.
+    let report = stderr(&normal);
+    let line = report
+        .lines()
+        .find(|l| l.contains("hearken live:"))
+        .unwrap_or_else(|| panic!("no closing report: {report}"));
+    let field = |after: &str| -> f64 {
+        let rest = &line[line
+            .find(after)
+            .unwrap_or_else(|| panic!("{after} in {line}"))
+            + after.len()..];
+        rest.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(
+        field("hearken live: ") >= 3.5,
+        "the normal session ran to its end: {line}"
+    );
+    let callbacks: f64 = line
+        .split(" callbacks")
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(callbacks > 100.0, "callbacks ran under the guard: {line}");
+}
+
+/// A shift on the two devices: `parts` (fixture, seconds from its start) one after the other
+/// with `gap` seconds of nothing played between; the agent and customer files for the sinks,
+/// and where each call starts in them (ms).
+fn shift_for_sinks(pulse: &Pulse, parts: &[(&str, f64)], gap: f64) -> (PathBuf, PathBuf, Vec<u64>) {
+    let dir = pulse.path("shift");
+    std::fs::create_dir_all(&dir).unwrap();
+    let silence = dir.join("gap.wav");
+    let ok = Command::new("sox")
+        .args(["-D", "-n", "-r", "16000", "-c", "2", "-b", "16"])
+        .arg(&silence)
+        .args(["trim", "0", &gap.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let mut join = Command::new("sox");
+    let mut starts = Vec::new();
+    let mut at = 0.0;
+    for (k, (name, secs)) in parts.iter().enumerate() {
+        let part = dir.join(format!("part{k}.wav"));
+        let ok = Command::new("sox")
+            .arg(fixture(&format!("{name}.wav")))
+            .arg(&part)
+            .args(["trim", "0", &secs.to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        if k > 0 {
+            join.arg(&silence);
+            at += gap;
+        }
+        starts.push((at * 1000.0) as u64);
+        join.arg(&part);
+        at += secs;
+    }
+    let whole = dir.join("shift.wav");
+    assert!(join.arg(&whole).status().unwrap().success());
+    let agent = for_sink(pulse, &whole, &AGENT_LINE, &["1"], "shift-agent.wav");
+    let customer = for_sink(
+        pulse,
+        &whole,
+        &CUSTOMER_LINE,
+        &["2", "2"],
+        "shift-customer.wav",
+    );
+    (agent, customer, starts)
+}
+
+fn by_call(events: &[Value]) -> Vec<Vec<Value>> {
+    let mut out: Vec<Vec<Value>> = Vec::new();
+    for e in events {
+        if let Some(id) = e["call_id"].as_u64() {
+            out.resize(out.len().max(id as usize), Vec::new());
+            out[id as usize - 1].push(e.clone());
+        }
+    }
+    out
+}
+
+/// Three calls played one after the other with quiet between them: three calls live, each
+/// as a replay of it alone finds it, a calm call after an angry one calm, and the agent's
+/// history holding the three, shown in a page a browser opens cleanly.
+#[test]
+fn a_shift_of_three_calls_is_three_calls() {
+    let _one = serial();
+    let pulse = Pulse::start(&[&AGENT_LINE, &CUSTOMER_LINE]);
+    let parts = [("escalating", 30.0), ("calm", 22.0), ("escalating", 30.0)];
+    let (agent, customer, starts) = shift_for_sinks(&pulse, &parts, 6.0);
+    let state = pulse.path("state");
+    let live = start_live_with(
+        &pulse,
+        &[
+            "--agent",
+            &AGENT_LINE.monitor(),
+            "--customer",
+            &CUSTOMER_LINE.monitor(),
+        ],
+        104.0,
+        &[("XDG_STATE_HOME", state.as_os_str())],
+    );
+    let mut a = pulse.play(&AGENT_LINE, &agent);
+    let mut c = pulse.play(&CUSTOMER_LINE, &customer);
+    assert!(a.wait().unwrap().success() && c.wait().unwrap().success());
+    let (events, log) = finish(live);
+    let calls = by_call(&events);
+    assert_eq!(
+        calls.len(),
+        3,
+        "calls: {:?}\n{log}",
+        of_type(&events, "call_start")
+    );
+    let at = |c: &[Value], ty: &str| {
+        let e = c.iter().find(|e| e["type"] == ty).unwrap();
+        (
+            e["at_ms"].as_i64().unwrap(),
+            e["duration_ms"].as_i64().unwrap_or(0),
+        )
+    };
+    let first = at(&calls[0], "call_start").0 - starts[0] as i64;
+    for (k, (name, secs)) in parts.iter().enumerate() {
+        let (start, _) = at(&calls[k], "call_start");
+        let (_, length) = at(&calls[k], "call_end");
+        let truth_start = starts[k] as i64 + first;
+        assert!(
+            (start - truth_start).abs() <= 2_000,
+            "call {k}: starts {start}, truth {truth_start}"
+        );
+        assert!(
+            ((length as f64) - secs * 1000.0).abs() <= 2_000.0,
+            "call {k}: {length} ms long, truth {secs} s"
+        );
+        let part = pulse.path(&format!("shift/part{k}.wav"));
+        let alone = replay_events(&[part.to_str().unwrap()]);
+        let ints = |ev: &[Value], shift: i64| -> Vec<(String, i64)> {
+            of_type(ev, "interruption")
+                .iter()
+                .map(|e| (e["by"].to_string(), e["onset_ms"].as_i64().unwrap() + shift))
+                .collect()
+        };
+        let (live_ints, replay_ints) = (ints(&calls[k], start - truth_start), ints(&alone, 0));
+        assert_eq!(
+            live_ints.len(),
+            replay_ints.len(),
+            "{name}: live {live_ints:?}, alone {replay_ints:?}"
+        );
+        for (l, r) in live_ints.iter().zip(&replay_ints) {
+            assert_eq!(l.0, r.0);
+            assert!((l.1 - r.1).abs() <= 150, "{name}: live {l:?}, alone {r:?}");
+        }
+        let kinds = |ev: &[Value]| -> Vec<String> {
+            of_type(ev, "prompt")
+                .iter()
+                .map(|e| e["kind"].to_string())
+                .collect()
+        };
+        assert_eq!(kinds(&calls[k]), kinds(&alone), "{name}: prompts");
+    }
+    assert!(
+        of_type(&calls[1], "tension").is_empty() && of_type(&calls[1], "prompt").is_empty(),
+        "the calm call after the angry one: {:?}",
+        of_type(&calls[1], "tension")
+    );
+    // Nothing is coached between the calls: every event belongs to one.
+    assert!(
+        of_type(&events, "prompt")
+            .iter()
+            .all(|e| e["call_id"].is_u64())
+    );
+    assert!(
+        of_type(&events, "dead_air").is_empty(),
+        "dead air between calls"
+    );
+
+    // The agent's own history: the three calls, as text and as a page.
+    let history = |args: &[&str]| {
+        let mut c = hearken();
+        c.env("XDG_STATE_HOME", &state).arg("history").args(args);
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = history(&[]);
+    assert_eq!(text.matches(" min  you talked").count(), 3, "{text}");
+    let page = pulse.path("trend.html");
+    history(&["--report", page.to_str().unwrap()]);
+    let (dom, console) = common::browser::open_in_chromium(&page, None);
+    assert!(
+        !console.contains(":CONSOLE(") && !console.contains("Uncaught"),
+        "{console}"
+    );
+    assert_eq!(dom.matches("class=\"plot\"").count(), 4, "four plots");
+    assert!(
+        dom.matches("class=\"bar\"").count() >= 6,
+        "bars for the calls"
+    );
+    let file = state.join("hearken/history.jsonl");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&file).unwrap().permissions());
+    assert_eq!(mode & 0o077, 0, "the history is the user's alone");
+    let kept = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !kept.contains("text") && !kept.contains("unacceptable"),
+        "figures only: {kept}"
+    );
+    history(&["--clear"]);
+    assert!(!file.exists());
+}
+
+/// `hearken call end` / `call start`, as a softphone runs them, split a call where they are
+/// sent; with no session running it is a clear error, and another user cannot send them.
+#[test]
+fn the_softphone_starts_and_ends_calls() {
+    let _one = serial();
+    let pulse = Pulse::start(&[&AGENT_LINE, &CUSTOMER_LINE]);
+    let call = |what: &str| {
+        let mut c = hearken();
+        pulse.env(&mut c);
+        c.args(["call", what]).output().unwrap()
+    };
+    let none = call("end");
+    assert_clean_failure(&none, &["no `hearken live` is running"]);
+    let (agent, customer, live) = two_device_live(&pulse, &fixture("calm.wav"), 24.0);
+    let started = std::time::Instant::now();
+    let mut a = pulse.play(&AGENT_LINE, &agent);
+    let mut c = pulse.play(&CUSTOMER_LINE, &customer);
+    std::thread::sleep(Duration::from_secs(8));
+    let ended = call("end");
+    let end_wall = started.elapsed().as_millis() as i64;
+    assert!(ended.status.success(), "{}", stderr(&ended));
+    assert!(String::from_utf8_lossy(&ended.stdout).contains("call 1 ended"));
+    // Another user reaches nothing: the socket is in this user's own runtime folder.
+    let runtime = pulse.path("runtime");
+    let open = tmpdir();
+    open_to_all(open.path());
+    let stranger = hearken_as_user(open.path())
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .args(["call", "start"])
+        .output()
+        .unwrap();
+    assert_clean_failure(&stranger, &["another user"]);
+    std::thread::sleep(Duration::from_secs(3));
+    let begun = call("start");
+    let start_wall = started.elapsed().as_millis() as i64;
+    assert!(begun.status.success(), "{}", stderr(&begun));
+    assert!(String::from_utf8_lossy(&begun.stdout).contains("call 2 started"));
+    for p in [&mut a, &mut c] {
+        let _ = p.wait();
+    }
+    let (events, log) = finish(live);
+    let calls = by_call(&events);
+    assert!(calls.len() >= 2, "{log}");
+    let end = calls[0].iter().find(|e| e["type"] == "call_end").unwrap();
+    assert_eq!(end["reason"], "softphone");
+    let start = calls[1].iter().find(|e| e["type"] == "call_start").unwrap();
+    assert_eq!(start["reason"], "softphone");
+    // Where they were sent: the gap between them in the audio is the gap between the
+    // commands (within the capture's own delays).
+    let end_at = end["at_ms"].as_i64().unwrap() + end["duration_ms"].as_i64().unwrap();
+    let start_at = start["at_ms"].as_i64().unwrap();
+    let gap = start_at - end_at;
+    assert!(
+        ((gap) - (start_wall - end_wall)).abs() <= 700,
+        "audio gap {gap} ms, commands {} ms apart",
+        start_wall - end_wall
+    );
 }

@@ -5,8 +5,8 @@
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use hearken::coach::Category;
-use hearken::detect::tension::Level;
+use hearken::contract::Category;
+use hearken::contract::Level;
 use hearken::overlay::state::OverlayState;
 use hearken::overlay::view::{self, FULL_SIZE, STRIP_SIZE};
 use hearken::{Event, EventBody, Speaker};
@@ -32,6 +32,8 @@ fn call_start() -> Event {
             source: "test".into(),
             sample_rate: 16_000,
             channels: 2,
+            at_ms: 0,
+            reason: hearken::contract::CallReason::Recording,
         },
     )
 }
@@ -95,7 +97,7 @@ fn an_arriving_prompt_and_tension_show_with_words_not_colour_alone() {
     let mut h = harness(OverlayState::new(false), egui::Theme::Dark);
     h.run();
     assert!(h.query_by_label(PROMPT).is_none());
-    h.get_by_label("No call");
+    h.get_by_label("Between calls");
     h.state_mut().apply(&call_start());
     h.state_mut().apply(&tension(41_000, Level::Elevated));
     h.state_mut().apply(&metrics(42_000, 0.72, 2));
@@ -266,4 +268,120 @@ fn the_engine_never_waits_for_the_window() {
         !sink.send(&metrics(1, 0.5, 0)),
         "a closed window is reported"
     );
+}
+
+fn card_event(t_ms: u64) -> Event {
+    use hearken::contract::{CallCard, CardPoint};
+    let point = |kind: &str, text: &str, evidence: &str| CardPoint {
+        kind: kind.into(),
+        text: text.into(),
+        evidence: evidence.into(),
+    };
+    Event::new(
+        t_ms,
+        EventBody::CallCard(CallCard {
+            went_well: point(
+                "let_finish",
+                "You let the customer finish 5 of 6 times.",
+                "1 talk-over in 6 turns you took",
+            ),
+            try_next: point(
+                "acknowledge_first",
+                "The customer got upset at 03:12.0; naming the feeling first ('I can hear this has been frustrating') helps.",
+                "tension rose at 03:12.0; none of your words after it named a feeling",
+            ),
+            duration_ms: 312_000,
+            agent_talk_share: Some(0.48),
+            talk_overs: 1,
+            agent_turns: 6,
+            let_finish: 5,
+            longest_agent_monologue_ms: 21_000,
+            dead_air_ms: 0,
+            upset_at_ms: Some(192_000),
+            acknowledged_after_upset: 0,
+            calm_again: false,
+            prompts: 2,
+        }),
+    )
+    .in_call(Some(1))
+}
+
+fn call_end(t_ms: u64) -> Event {
+    Event::new(
+        t_ms,
+        EventBody::CallEnd {
+            duration_ms: t_ms,
+            summary: Default::default(),
+            at_ms: 0,
+            reason: hearken::contract::CallReason::Auto,
+        },
+    )
+    .in_call(Some(1))
+}
+
+/// After a call, the agent's card: what went well and what to try, with evidence on hover,
+/// and the call's figures; it stays until dismissed or the next call begins.
+#[test]
+fn after_a_call_its_card_stays_until_dismissed_or_the_next_call() {
+    let mut state = busy_call();
+    state.apply(&card_event(312_000));
+    state.apply(&call_end(312_000));
+    let mut h = harness(state, egui::Theme::Dark);
+    h.run();
+    h.get_by_label("WENT WELL");
+    h.get_by_label("You let the customer finish 5 of 6 times.");
+    h.get_by_label_contains("naming the feeling first");
+    h.get_by_label("Last call, 5:12");
+    h.get_by_label_contains("talk-overs 1");
+    assert!(
+        h.query_by_label(PROMPT).is_none(),
+        "no prompt after the call"
+    );
+    h.snapshot("overlay_card");
+    h.get_by_label("Dismiss").click();
+    h.run();
+    h.get_by_label("Between calls");
+    // A card again, then the next call clears it.
+    h.state_mut().apply(&card_event(312_000));
+    h.run();
+    h.get_by_label("WENT WELL");
+    h.state_mut().apply(&call_start());
+    h.run();
+    assert!(h.query_by_label("WENT WELL").is_none());
+    h.get_by_label("Listening…");
+}
+
+/// In a live session the window starts and ends calls: New call between calls, End call in
+/// one, by button and by key.
+#[test]
+fn new_call_and_end_call_by_button_and_by_key() {
+    let mut state = OverlayState::new(false);
+    state.call_controls = true;
+    let mut h = Harness::builder().with_size(FULL_SIZE).build_ui_state(
+        |ui, s: &mut (OverlayState, Vec<&'static str>)| {
+            let a = view::show(&mut s.0, ui);
+            if a.new_call {
+                s.1.push("new");
+            }
+            if a.end_call {
+                s.1.push("end");
+            }
+        },
+        (state, Vec::new()),
+    );
+    h.run();
+    h.get_by_label("New call").click();
+    h.run();
+    assert_eq!(h.state().1, ["new"]);
+    h.state_mut().0.apply(&call_start());
+    h.run();
+    h.get_by_label("End call").click();
+    h.run();
+    h.key_press(egui::Key::E);
+    h.run();
+    assert_eq!(h.state().1, ["new", "end", "end"]);
+    // Without a live session there are no such buttons.
+    let mut plain = harness(busy_call(), egui::Theme::Dark);
+    plain.run();
+    assert!(plain.query_by_label("End call").is_none());
 }

@@ -12,10 +12,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// In the escalating call the agent talks over the customer; the prompt for it is on screen
-/// from 17.9 s to 25.6 s of call time (a headless replay of the same call says so: see
+/// from 17.7 s to 25.4 s of call time (a headless replay of the same call says so: see
 /// `prompt_timing_matches_the_headless_replay`).
-const PROMPT_FROM_S: f64 = 17.9;
-const PROMPT_UNTIL_S: f64 = 25.6;
+const PROMPT_FROM_S: f64 = 17.7;
+const PROMPT_UNTIL_S: f64 = 25.4;
 const PROMPT: &str = "You talked over the customer. Let them finish.";
 
 struct Killed(std::process::Child);
@@ -145,7 +145,7 @@ fn overlay_window_is_undecorated_on_top_and_shows_the_prompt() {
         lines.push(line);
     }
     let look_until = Instant::now() + Duration::from_secs_f64(PROMPT_UNTIL_S - PROMPT_FROM_S - 1.5);
-    let shot = root().join("target/overlay-window.png");
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("overlay-window.png");
     std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
     let want = ["talked", "over", "customer", "let", "them", "finish"];
     let (text, seen) = loop {
@@ -195,4 +195,62 @@ fn ocr(shot: &std::path::Path, (x, y, w, h): (i32, i32, u32, u32)) -> String {
         .expect("run tesseract (Debian package tesseract-ocr)");
     assert!(out.status.success(), "tesseract failed");
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// After the call the real window shows the agent's card (what went well, what to try),
+/// read off the screen.
+#[test]
+fn after_the_call_the_window_shows_its_card() {
+    let desktop = Desktop::start();
+    let home = tmpdir();
+    let mut app = Killed(
+        desktop
+            .command(env!("CARGO_BIN_EXE_hearken"))
+            .current_dir(root())
+            .env_remove("HEARKEN_MODEL")
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", home.path())
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .args(["replay", "--overlay", "--speed", "max"])
+            .arg(fixture("escalating.wav"))
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(home.path().join("stderr")).unwrap())
+            .spawn()
+            .expect("run hearken"),
+    );
+    let out = app.0.stdout.take().unwrap();
+    let id = wait_for(Duration::from_secs(20), "the Hearken window", || {
+        desktop.window("Hearken")
+    });
+    // The timeline's last line comes when the call has ended.
+    let mut ended = false;
+    for line in BufReader::new(out).lines().map_while(Result::ok) {
+        if line.contains("call ends") {
+            ended = true;
+            break;
+        }
+    }
+    assert!(ended, "the replay did not end: {}", log(&home));
+    let rect = desktop.geometry(&id).expect("window geometry");
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("overlay-card.png");
+    let until = Instant::now() + Duration::from_secs(15);
+    let (text, seen) = loop {
+        desktop.screenshot(&shot);
+        let text = ocr(&shot, rect);
+        let seen = words(&text);
+        let found = ["went", "well", "try", "next"]
+            .iter()
+            .all(|w| seen.iter().any(|s| s == w));
+        if found || Instant::now() > until {
+            break (text, seen);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    for w in ["went", "well", "try", "next", "customer"] {
+        assert!(
+            seen.iter().any(|s| s == w),
+            "'{w}' not on the card; OCR saw: {text:?}"
+        );
+    }
+    drop(app);
 }

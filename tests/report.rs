@@ -5,57 +5,12 @@
 
 mod common;
 
+use common::browser::open_in_chromium;
 use common::*;
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn chromium() -> &'static str {
-    for c in ["chromium", "chromium-browser"] {
-        if Command::new(c)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            return c;
-        }
-    }
-    panic!(
-        "chromium is missing: install the Debian package chromium (bash .ci/setup.sh --test does)"
-    );
-}
-
-/// Open a page in headless Chromium: its DOM after scripts ran, and the browser's log.
-fn open_in_chromium(page: &Path, screenshot: Option<&Path>) -> (String, String) {
-    let url = format!("file://{}", page.canonicalize().unwrap().display());
-    let profile = tmpdir();
-    let mut c = Command::new(chromium());
-    c.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--enable-logging=stderr",
-        "--v=0",
-        "--window-size=1280,1500",
-    ])
-    .arg(format!("--user-data-dir={}", profile.path().display()));
-    match screenshot {
-        Some(p) => c.arg(format!("--screenshot={}", p.display())),
-        None => c.arg("--dump-dom"),
-    };
-    let out = c.arg(&url).output().expect("run chromium");
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn a_report_renders_offline_in_a_browser_with_timeline_and_transcript() {
@@ -123,7 +78,7 @@ fn a_report_renders_offline_in_a_browser_with_timeline_and_transcript() {
         dom.matches("class=\"interruption\"").count(),
         report["interruptions"].as_array().unwrap().len()
     );
-    let shot = root().join("target/report.png");
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("report.png");
     std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
     let _ = std::fs::remove_file(&shot);
     let (_, log) = open_in_chromium(&html, Some(&shot));
@@ -204,26 +159,29 @@ fn batch_records_a_broken_file_and_a_rerun_finishes_what_was_left() {
         .spawn()
         .unwrap();
     let until = Instant::now() + Duration::from_secs(60);
-    while !csv_path.exists() {
-        assert!(Instant::now() < until, "no summary after 60 s");
+    // The summary is created at the start; wait for its first row (after the header).
+    let rows_written =
+        || std::fs::read(&csv_path).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+    while rows_written() < 2 {
+        assert!(Instant::now() < until, "no summary row after 60 s");
         std::thread::sleep(Duration::from_millis(20));
     }
     first.kill().unwrap();
     first.wait().unwrap();
-    // What a kill in the middle of writing the summary leaves (the kill above only sometimes
-    // lands there): the rerun must clear it away.
-    std::fs::write(
-        dir.path()
-            .join(format!(".summary.csv.{}.partial", first.id())),
-        "file,sta",
-    )
-    .unwrap();
     let partial = read_csv(&csv_path);
     assert!(
         !partial.is_empty() && partial.len() < total,
         "{} rows",
         partial.len()
     );
+    // What a kill in the middle of appending a row leaves (the kill above only sometimes
+    // lands there): a last line cut short, which the rerun must cut away.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&csv_path)
+        .unwrap();
+    std::io::Write::write_all(&mut f, b"escalating-5.wav,o").unwrap();
+    drop(f);
 
     // The rerun does the rest and says how many were done before.
     let out = batch().output().unwrap();
@@ -269,4 +227,89 @@ fn batch_records_a_broken_file_and_a_rerun_finishes_what_was_left() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         assert!(!name.ends_with(".partial"), "left behind: {name}");
     }
+}
+
+/// Three tasks each take their share of one folder (`--shard I/N`, and the index from a
+/// Slurm array's or a Kubernetes indexed Job's environment), `--merge` joins their summaries,
+/// and the result is what one plain run over the folder gives: each call once.
+#[test]
+fn shards_merged_equal_one_plain_batch() {
+    let dir = tmpdir();
+    let calls = dir.path().join("calls");
+    std::fs::create_dir(&calls).unwrap();
+    for n in [
+        "backchannels",
+        "calm",
+        "dead_air_monologue",
+        "escalating",
+        "real_voices",
+    ] {
+        std::fs::copy(fixture(&format!("{n}.wav")), calls.join(format!("{n}.wav"))).unwrap();
+    }
+    std::fs::write(calls.join("broken.wav"), b"RIFF\x10\x00\x00\x00WAVEjunk").unwrap();
+    let batch = |out: &Path, shard: Option<&str>, env: &[(&str, &str)]| {
+        let mut c = hearken();
+        c.arg("batch")
+            .arg(&calls)
+            .arg("--out")
+            .arg(out)
+            .args(["--jobs", "1", "--no-transcribe"]);
+        if let Some(s) = shard {
+            c.args(["--shard", s]);
+        }
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let plain = dir.path().join("plain.csv");
+    batch(&plain, None, &[]);
+    let parts = [
+        dir.path().join("part0.csv"),
+        dir.path().join("part1.csv"),
+        dir.path().join("part2.csv"),
+    ];
+    batch(&parts[0], Some("0/3"), &[]);
+    batch(
+        &parts[1],
+        Some("auto"),
+        &[
+            ("SLURM_ARRAY_TASK_ID", "8"),
+            ("SLURM_ARRAY_TASK_MIN", "7"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+        ],
+    );
+    batch(&parts[2], Some("3"), &[("JOB_COMPLETION_INDEX", "2")]);
+    let sizes: Vec<usize> = parts.iter().map(|p| read_csv(p).len()).collect();
+    assert_eq!(sizes, [2, 2, 2], "6 calls in 3 shards");
+    let merged = dir.path().join("merged.csv");
+    let out = hearken()
+        .args(["batch", "--merge"])
+        .arg(&merged)
+        .args(&parts)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Everything but the wall time each call took.
+    let strip = |rows: Vec<std::collections::HashMap<String, String>>| {
+        let mut rows: Vec<Vec<(String, String)>> = rows
+            .into_iter()
+            .map(|r| {
+                let mut r: Vec<(String, String)> =
+                    r.into_iter().filter(|(k, _)| k != "processing_s").collect();
+                r.sort();
+                r
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    let merged_rows = strip(read_csv(&merged));
+    assert_eq!(merged_rows.len(), 6);
+    assert_eq!(merged_rows, strip(read_csv(&plain)));
+    // A task index the count does not hold, and a shard with no index, are clear errors.
+    let out = batch(&dir.path().join("x.csv"), Some("3/3"), &[]);
+    assert_clean_failure(&out, &["--shard 3/3", "under the count"]);
+    let out = batch(&dir.path().join("x.csv"), Some("3"), &[]);
+    assert_clean_failure(&out, &["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"]);
 }

@@ -5,6 +5,8 @@
 //! annotations ("[Music]"), or a phrase repeated until the token limit. A coach that shows
 //! an agent words nobody said loses their trust at once.
 
+use crate::contract::text::normalise;
+
 /// Phrases whisper produces on near-silence. Matched after normalising (lower case, no
 /// punctuation), only when the audio is also weak: a customer who really says "thank you"
 /// out loud keeps their words.
@@ -24,36 +26,42 @@ const PHANTOMS: &[&str] = &[
     "subtitles by the amaraorg community",
 ];
 
-/// Lower case, letters, digits, apostrophes and single spaces only.
-pub fn normalise(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_alphanumeric() || c == '\'' {
-            out.extend(c.to_lowercase());
-        } else if (c.is_whitespace() || c == '-') && !out.ends_with(' ') {
-            out.push(' ');
-        }
-    }
-    out.trim().to_string()
-}
-
 /// Remove bracketed or starred annotations: "[Music]", "(laughs)", "*sigh*", "[BLANK_AUDIO]".
+/// A star inside a word is whisper's censoring ("f***", "sh*t"), not an annotation: it is
+/// kept, so the lexicon still hears the word and the rest of the utterance survives.
 pub fn strip_annotations(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut close: Option<char> = None;
-    for c in text.chars() {
+    for (i, &c) in chars.iter().enumerate() {
         match close {
             Some(end) if c == end => close = None,
             Some(_) => {}
             None => match c {
                 '[' => close = Some(']'),
                 '(' => close = Some(')'),
-                '*' => close = Some('*'),
+                '*' if starts_starred_annotation(&chars, i) => close = Some('*'),
                 _ => out.push(c),
             },
         }
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Does the star at `i` open a "*sigh*" annotation: at the start of a word, with a letter
+/// after it and a closing star, at the end of a word, further on?
+fn starts_starred_annotation(chars: &[char], i: usize) -> bool {
+    let at_word_start = i == 0 || chars[i - 1].is_whitespace();
+    let letter_next = chars.get(i + 1).is_some_and(|c| c.is_alphabetic());
+    at_word_start
+        && letter_next
+        && (i + 2..chars.len()).any(|j| {
+            chars[j] == '*'
+                && chars[j - 1].is_alphabetic()
+                && chars
+                    .get(j + 1)
+                    .is_none_or(|c| c.is_whitespace() || c.is_ascii_punctuation())
+        })
 }
 
 pub fn is_phantom(text: &str) -> bool {
@@ -123,19 +131,75 @@ fn collapse_pieces(word: &str) -> (String, bool) {
     let mut found = false;
     let mut i = 0;
     while i < pieces.len() {
-        let mut j = i + 1;
-        while j < pieces.len() && pieces[j] == pieces[i] {
-            j += 1;
+        // The shortest cycle of one to three pieces starting here that runs three times or
+        // more: "y-y-y-y", "S-0-S-0-S-0".
+        let cycle = (1..=3).find_map(|m| {
+            let mut reps = 1;
+            while i + (reps + 1) * m <= pieces.len()
+                && pieces[i + reps * m..i + (reps + 1) * m] == pieces[i..i + m]
+            {
+                reps += 1;
+            }
+            (reps >= 3).then_some((m, reps))
+        });
+        match cycle {
+            Some((m, reps)) => {
+                found = true;
+                out.extend_from_slice(&pieces[i..i + m]);
+                i += m * reps;
+                // A trailing part of the cycle ("S-0-S-0-S") is more of the same.
+                while i < pieces.len() && pieces[i] == pieces[i - m] {
+                    i += 1;
+                }
+            }
+            None => {
+                out.push(pieces[i]);
+                i += 1;
+            }
         }
-        found |= j - i >= 3;
-        out.push(pieces[i]);
-        if j - i < 3 {
-            out.extend_from_slice(&pieces[i + 1..j]);
-        }
-        i = j;
     }
     let joined = out.join("-");
     (joined.trim_end_matches('-').to_string(), found)
+}
+
+/// Does a decoding repeat itself: a phrase of two or more words said twice in a row (three
+/// words or more, or two that are not a short reply like "no no"), a loop, or more words
+/// than `audio_secs` of speech could hold? Whisper does this on a window that ends right at
+/// the last word; a careful second decoding usually does not.
+pub fn repeats_itself(text: &str, audio_secs: f32) -> bool {
+    let words: Vec<String> = text.split_whitespace().map(normalise).collect();
+    if words.iter().filter(|w| !w.is_empty()).count() as f32 > audio_secs * MAX_WORDS_PER_SEC + 1.0
+    {
+        return true;
+    }
+    // Hyphenated pieces count as words here: "S-0-S-0-S-0" is a loop inside one word.
+    let keys: Vec<&str> = words
+        .iter()
+        .flat_map(|w| w.split(' '))
+        .filter(|k| !k.is_empty())
+        .collect();
+    // A phrase of two or three words running three times: a loop, however short its words.
+    for n in 2..=3 {
+        if keys.len() >= 3 * n
+            && (0..=keys.len() - 3 * n).any(|i| {
+                keys[i..i + n] == keys[i + n..i + 2 * n]
+                    && keys[i..i + n] == keys[i + 2 * n..i + 3 * n]
+            })
+        {
+            return true;
+        }
+    }
+    for n in 2..=keys.len() / 2 {
+        for i in 0..=keys.len() - 2 * n {
+            if keys[i..i + n] == keys[i + n..i + 2 * n] {
+                let letters: usize = keys[i..i + n].iter().map(|k| k.len()).sum();
+                if n >= 3 || letters >= 8 {
+                    return true;
+                }
+            }
+        }
+    }
+    false
 }
 
 /// Faster than anyone speaks: 5 words per second of audio, sustained.
@@ -163,19 +227,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn normalise_drops_case_and_punctuation() {
-        assert_eq!(normalise("  Thank you. "), "thank you");
-        assert_eq!(normalise("Mm-hmm."), "mm hmm");
-        assert_eq!(normalise("I'm SORRY!!"), "i'm sorry");
-    }
-
-    #[test]
     fn annotations_are_removed() {
         assert_eq!(
             strip_annotations("[Music] hello (laughs) there *sigh*"),
             "hello there"
         );
         assert_eq!(strip_annotations("[BLANK_AUDIO]"), "");
+        // Censored profanity is a word, not an annotation.
+        assert_eq!(
+            strip_annotations("This is f***ing ridiculous, I want a refund"),
+            "This is f***ing ridiculous, I want a refund"
+        );
+        assert_eq!(
+            strip_annotations("What the f*** *sighs* fine"),
+            "What the f*** fine"
+        );
+        assert_eq!(
+            strip_annotations("sh*t, that's the third time"),
+            "sh*t, that's the third time"
+        );
     }
 
     #[test]
@@ -196,6 +266,29 @@ mod tests {
     }
 
     #[test]
+    fn a_phrase_said_twice_is_a_repeat_but_a_short_reply_is_not() {
+        assert!(repeats_itself(
+            "has never been surpassed. Has never been surpassed.",
+            1.7
+        ));
+        assert!(repeats_itself(
+            "How can I help you today? How can I help you today?",
+            2.1
+        ));
+        assert!(!repeats_itself("no no, that is not what I said", 2.0));
+        assert!(!repeats_itself("yes yes", 0.8));
+        assert!(!repeats_itself("How can I help you today?", 2.1));
+        // More words than 1 s of speech holds.
+        assert!(repeats_itself("one two three four five six seven", 1.0));
+        // A loop of short pieces inside one word (seen on a real recording: JFK's "ask not").
+        assert!(repeats_itself(
+            "And so am I, fellow Americans. S-0-S-0-S-0-S-0-S-0-S What your country can do",
+            6.0
+        ));
+        assert!(!repeats_itself("a well-to-do man said no, no, no", 3.0));
+    }
+
+    #[test]
     fn loops_collapse_to_one_copy() {
         let (t, found) = collapse_repetitions("I want to I want to I want to I want to cancel");
         assert!(found);
@@ -206,6 +299,13 @@ mod tests {
         let (t, found) =
             collapse_repetitions("You are welcome. You are welcome. You are welcome. You are");
         assert_eq!((t.as_str(), found), ("You are welcome.", true));
+        let (t, found) = collapse_repetitions("fellow Americans. S-0-S-0-S-0-S-0-S What your");
+        assert_eq!(
+            (t.as_str(), found),
+            ("fellow Americans. S-0 What your", true)
+        );
+        let (t, found) = collapse_repetitions("a well-to-do man");
+        assert_eq!((t.as_str(), found), ("a well-to-do man", false));
         let (t, found) = collapse_repetitions("no no that is not what I said");
         assert!(!found);
         assert_eq!(t, "no no that is not what I said");

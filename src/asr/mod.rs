@@ -2,9 +2,10 @@
 
 pub mod guard;
 pub mod model;
+pub mod pool;
+pub mod reference;
 pub mod transcriber;
-pub mod worker;
 
 pub use model::ModelError;
-pub use transcriber::{Transcribe, Transcript, Whisper, WhisperModel};
-pub use worker::{AsrJob, AsrResult, AsrWorker};
+pub use pool::{TranscriberPool, TranscriptionRequest, TranscriptionResult};
+pub use transcriber::{Loudness, Transcribe, Transcript, Whisper, WhisperModel};

@@ -34,10 +34,11 @@ pub const FETCH_HINT: &str = "Run `models/fetch-model.sh` in the Hearken source 
 pub enum ModelError {
     #[error("whisper model not found at {}. {FETCH_HINT}.", .tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
     Missing { tried: Vec<PathBuf> },
-    #[error("cannot read whisper model {path}: {source}")]
+    #[error("cannot read whisper model {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        /// Said in the message; not a `source`, so the cause is printed once.
+        cause: std::io::Error,
     },
     #[error(
         "whisper model {path} is corrupt or not the expected file: sha256 {actual}, expected {expected}. Delete it and run `models/fetch-model.sh` again."
@@ -61,17 +62,18 @@ pub enum ModelError {
     Load { path: PathBuf, reason: String },
 }
 
-/// The model file to use: the configured path, `$HEARKEN_MODEL`, or the usual places.
+/// The model file to use: the configured path (which `--model` and `$HEARKEN_MODEL` set,
+/// see `cli::effective_config`), or the usual places.
 pub fn locate(cfg: &ModelConfig) -> Result<PathBuf, ModelError> {
     let candidates: Vec<PathBuf> = if let Some(p) = &cfg.path {
         vec![p.clone()]
-    } else if let Some(p) = std::env::var_os("HEARKEN_MODEL") {
-        vec![PathBuf::from(p)]
     } else {
         let mut c = vec![PathBuf::from("models").join(DEFAULT_MODEL)];
         // Installed: beside the binary's prefix (`/usr/bin/hearken` finds
         // `/usr/share/hearken/models`), wherever the package tree was unpacked.
-        c.extend(crate::installed_file(&format!("models/{DEFAULT_MODEL}")));
+        c.extend(crate::paths::installed_file(&format!(
+            "models/{DEFAULT_MODEL}"
+        )));
         let system = PathBuf::from("/usr/share/hearken/models").join(DEFAULT_MODEL);
         if !c.contains(&system) {
             c.push(system);
@@ -101,9 +103,9 @@ pub fn expected_sha256(path: &Path, cfg: &ModelConfig) -> Result<String, ModelEr
 }
 
 pub fn sha256_file(path: &Path) -> Result<String, ModelError> {
-    let read_err = |source| ModelError::Read {
+    let read_err = |cause| ModelError::Read {
         path: path.to_owned(),
-        source,
+        cause,
     };
     let mut f = std::fs::File::open(path).map_err(read_err)?;
     let mut hasher = Sha256::new();
@@ -128,17 +130,38 @@ const GGML_MAGIC: [u8; 4] = *b"lmgg";
 /// Refuse a file that is not a ggml whisper model before anything else reads it, saying what
 /// it looks like instead: whisper.cpp given the wrong kind of file can abort the process.
 pub fn check_kind(path: &Path) -> Result<(), ModelError> {
-    let mut head = [0u8; 8];
-    let mut f = std::fs::File::open(path).map_err(|source| ModelError::Read {
+    // The magic, then whisper's hyperparameters (11 little-endian i32).
+    let mut head = [0u8; 48];
+    let f = std::fs::File::open(path).map_err(|cause| ModelError::Read {
         path: path.to_owned(),
-        source,
+        cause,
     })?;
-    let n = f.read(&mut head).map_err(|source| ModelError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let mut n = 0;
+    for byte in f.bytes().take(head.len()) {
+        head[n] = byte.map_err(|cause| ModelError::Read {
+            path: path.to_owned(),
+            cause,
+        })?;
+        n += 1;
+    }
     if n >= 4 && head[..4] == GGML_MAGIC {
-        return Ok(());
+        // Other ggml models (a VAD, a language model) share the magic, and whisper.cpp
+        // aborts the process on them: look at the hyperparameters first.
+        let h = |k: usize| {
+            head.get(4 + 4 * k..8 + 4 * k)
+                .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        };
+        let whisper = (51_864..=51_866).contains(&h(0).unwrap_or(0))
+            && h(1) == Some(1500)
+            && h(5) == Some(448)
+            && matches!(h(9), Some(80) | Some(128));
+        if whisper {
+            return Ok(());
+        }
+        return Err(ModelError::WrongKind {
+            path: path.to_owned(),
+            found: "it is a ggml file but not a whisper model (its header is not whisper's: a voice-activity or language model?)".into(),
+        });
     }
     let found = match &head[..n] {
         [] => "the file is empty".to_string(),

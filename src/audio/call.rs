@@ -7,27 +7,8 @@
 use super::AudioError;
 use super::resample::ToEngineRate;
 use super::wav::WavFile;
-use crate::engine::Speaker;
+use crate::contract::{Channel, SourceInfo, Speaker};
 use std::path::{Path, PathBuf};
-
-/// Which channel of a two-channel recording carries the agent.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    #[default]
-    Left,
-    Right,
-}
 
 /// Where a call's audio comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,15 +22,7 @@ pub enum CallInput {
     },
 }
 
-/// What the source was, for `call_start`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceInfo {
-    pub source: String,
-    pub sample_rate: u32,
-    pub channels: u16,
-}
-
-struct Side {
+struct FileSide {
     file: WavFile,
     resampler: ToEngineRate,
     raw: Vec<f32>,
@@ -58,8 +31,8 @@ struct Side {
     done: bool,
 }
 
-impl Side {
-    fn open(path: &Path, want_channels: Option<u16>) -> Result<Side, AudioError> {
+impl FileSide {
+    fn open(path: &Path, want_channels: Option<u16>) -> Result<FileSide, AudioError> {
         let file = WavFile::open(path)?;
         let f = file.format();
         if let Some(n) = want_channels
@@ -90,7 +63,7 @@ impl Side {
                     reason,
                 }
             })?;
-        Ok(Side {
+        Ok(FileSide {
             ready: vec![Vec::new(); f.channels as usize],
             file,
             resampler,
@@ -121,19 +94,16 @@ pub struct CallReader {
     /// (side, channel within that side) for agent and customer; None = silent.
     agent: Option<(usize, usize)>,
     customer: Option<(usize, usize)>,
-    sides: Vec<Side>,
+    sides: Vec<FileSide>,
 }
 
 impl CallReader {
     pub fn open(input: &CallInput) -> Result<CallReader, AudioError> {
         match input {
             CallInput::Stereo { path, agent } => {
-                let side = Side::open(path, Some(2))?;
+                let side = FileSide::open(path, Some(2))?;
                 let f = side.file.format();
-                let (a, c) = match agent {
-                    Channel::Left => (0, 1),
-                    Channel::Right => (1, 0),
-                };
+                let (a, c) = agent.indices();
                 Ok(CallReader {
                     info: SourceInfo {
                         source: path.display().to_string(),
@@ -151,7 +121,7 @@ impl CallReader {
                 let mut map = [None, None];
                 for (k, p) in [agent, customer].into_iter().enumerate() {
                     if let Some(p) = p {
-                        sides.push(Side::open(p, Some(1))?);
+                        sides.push(FileSide::open(p, Some(1))?);
                         map[k] = Some((sides.len() - 1, 0));
                         names.push(format!("{}={}", Speaker::BOTH[k].as_str(), p.display()));
                     }

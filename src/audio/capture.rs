@@ -6,6 +6,11 @@
 //! lock (crossbeam's bounded channels are lock-free arrays), no logging, no waiting: when
 //! the pool is empty or the queue full, the samples are counted as dropped and the callback
 //! returns. Everything else (down-mixing, resampling, the engine) happens on other threads.
+//!
+//! Enforced, not only tested: the callback's body runs inside `assert_no_alloc`, and debug
+//! builds of `hearken` install its allocator (`src/main.rs`), so any allocation there aborts
+//! the process with a message. `HEARKEN_TEST_ALLOCATE_IN_CALLBACK=1` makes a debug build's
+//! callback allocate on purpose, for the test that proves the guard fires.
 
 use cpal::{FromSample, Sample, SampleFormat};
 use crossbeam_channel::{Receiver, Sender, bounded};
@@ -52,6 +57,8 @@ pub struct CaptureCallback {
     channels: usize,
     block_samples: usize,
     stats: Arc<CaptureStats>,
+    /// Debug builds only: allocate in every callback, to prove the guard catches it.
+    allocate_on_purpose: bool,
 }
 
 /// The capture thread's side: filled blocks arrive on `blocks`; send them back on `recycle`.
@@ -89,6 +96,8 @@ pub fn capture_pair(
             channels: channels.max(1),
             block_samples,
             stats: stats.clone(),
+            allocate_on_purpose: cfg!(debug_assertions)
+                && std::env::var_os("HEARKEN_TEST_ALLOCATE_IN_CALLBACK").is_some_and(|v| v == "1"),
         },
         CaptureQueue {
             blocks: full_rx,
@@ -100,8 +109,18 @@ pub fn capture_pair(
 }
 
 impl CaptureCallback {
-    /// Handle one callback's worth of raw device data, whatever its sample format.
+    /// Handle one callback's worth of raw device data, whatever its sample format. This is
+    /// the whole of what the installed cpal callback does.
     pub fn on_raw(&mut self, data: &cpal::Data) {
+        assert_no_alloc::assert_no_alloc(|| {
+            if self.allocate_on_purpose {
+                std::hint::black_box(Vec::<u8>::with_capacity(64));
+            }
+            self.convert_and_send(data)
+        })
+    }
+
+    fn convert_and_send(&mut self, data: &cpal::Data) {
         macro_rules! as_f32 {
             ($($fmt:ident => $t:ty),*) => {
                 match data.sample_format() {

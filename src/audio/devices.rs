@@ -55,7 +55,7 @@ pub enum DeviceError {
 /// stderr is caught too, Hearken's own log lines included, so `f` should report problems
 /// by what it returns, not by logging them. Not used on a live call, whose other threads log.
 /// If `f` panics, what was caught is put back on stderr, the panic's message with it.
-pub fn hushed<T>(f: impl FnOnce() -> T) -> T {
+pub fn with_stderr_caught<T>(f: impl FnOnce() -> T) -> T {
     #[cfg(unix)]
     {
         use std::io::{Read, Seek, Write};
@@ -223,6 +223,28 @@ pub fn find(host: &cpal::Host, wanted: &str) -> Result<(cpal::Device, DeviceInfo
     }
 }
 
+/// Every input device of one host; None when the host cannot be asked.
+pub fn inputs(host: &cpal::Host) -> Option<Vec<DeviceInfo>> {
+    let devices = host.input_devices().ok()?;
+    Some(devices.filter_map(|d| info(host, &d)).collect())
+}
+
+/// The device `wanted` names among `listed`, by the rule [`find`] uses: an exact id, else
+/// the one device whose id or description contains it.
+pub fn matching<'a>(listed: &'a [DeviceInfo], wanted: &str) -> Option<&'a DeviceInfo> {
+    if let Some(d) = listed.iter().find(|i| i.id == wanted) {
+        return Some(d);
+    }
+    let w = wanted.to_lowercase();
+    let mut m = listed
+        .iter()
+        .filter(|i| i.id.to_lowercase().contains(&w) || i.description.to_lowercase().contains(&w));
+    match (m.next(), m.next()) {
+        (Some(d), None) => Some(d),
+        _ => None,
+    }
+}
+
 /// The agent's side when the config names none: the system's default input.
 pub fn default_agent(host: &cpal::Host) -> Option<String> {
     host.default_input_device()?
@@ -282,7 +304,7 @@ pub fn report(devices: &[DeviceInfo]) -> String {
 
 #[cfg(all(test, unix))]
 mod tests {
-    use super::hushed;
+    use super::with_stderr_caught;
 
     /// Which file descriptor 2 is: (device, inode).
     fn stderr_is() -> (u64, u64) {
@@ -297,10 +319,10 @@ mod tests {
     #[test]
     fn stderr_is_caught_while_probing_and_given_back_even_after_a_panic() {
         let before = stderr_is();
-        let during = hushed(stderr_is);
+        let during = with_stderr_caught(stderr_is);
         assert_ne!(during, before, "stderr was not caught");
         assert_eq!(stderr_is(), before);
-        let panicked = std::panic::catch_unwind(|| hushed(|| panic!("a probe failed")));
+        let panicked = std::panic::catch_unwind(|| with_stderr_caught(|| panic!("a probe failed")));
         assert!(panicked.is_err());
         assert_eq!(stderr_is(), before, "stderr not given back after a panic");
     }

@@ -10,18 +10,23 @@ pub mod devices;
 pub mod resample;
 pub mod wav;
 
-pub use call::{CallInput, CallReader, Channel, SourceInfo};
+pub use call::{CallInput, CallReader};
 
 use std::path::PathBuf;
 
 /// Errors reading call audio. Each names the file and says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum AudioError {
-    #[error("cannot open {path}: {source}. Check the path and that the file is readable.")]
+    #[error("cannot open {path}: {cause}. Check the path and that the file is readable.")]
     Open {
         path: PathBuf,
-        source: std::io::Error,
+        /// Said in the message; not a `source`, so the cause is printed once.
+        cause: std::io::Error,
     },
+    #[error(
+        "{path} is a folder, not a call: give one WAV file (`hearken batch FOLDER` replays every call in a folder)."
+    )]
+    Folder { path: PathBuf },
     #[error(
         "{path} is not a WAV file Hearken can read: {reason}. Convert it with e.g. `sox {path} -b 16 out.wav`."
     )]

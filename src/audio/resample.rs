@@ -7,8 +7,7 @@
 use audioadapter_buffers::direct::SequentialSliceOfVecs;
 use rubato::{Fft, FixedSync, Indexing, Resampler};
 
-/// The engine's sample rate.
-pub const ENGINE_RATE: u32 = 16_000;
+use crate::contract::time::ENGINE_RATE;
 
 const CHUNK: usize = 1024;
 

@@ -78,9 +78,14 @@ impl WavFile {
             path: path.to_owned(),
             reason,
         };
-        let file = File::open(path).map_err(|source| AudioError::Open {
+        if path.is_dir() {
+            return Err(AudioError::Folder {
+                path: path.to_owned(),
+            });
+        }
+        let file = File::open(path).map_err(|cause| AudioError::Open {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
         let file_len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
         let mut reader = BufReader::new(file);

@@ -10,18 +10,72 @@
 //! file: a user file, `--config` file or flag that sets it is an error naming the key, where it
 //! was set, and the file that locks it. Every layer is checked on its own, so an unknown key
 //! or a wrong type names the file it is in.
+//!
+//! The locks hold only if a user can neither move nor change the machine-wide file: its place
+//! is fixed for everyone but root (`HEARKEN_MACHINE_CONFIG` is honoured only for root, which
+//! the tests and unusual installs run as), and a file, or folder, that anyone but root could
+//! write is refused.
 
 use super::{Config, ConfigError};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
-/// The machine-wide file (`HEARKEN_MACHINE_CONFIG` overrides the path, for tests and
-/// unusual installs).
+/// The machine-wide file: `/etc/hearken/config.toml`. `HEARKEN_MACHINE_CONFIG` moves it only
+/// for root (tests, unusual installs): for anyone else it would be a way round IT's locks.
 pub fn machine_path() -> PathBuf {
     std::env::var_os("HEARKEN_MACHINE_CONFIG")
+        .filter(|_| running_as_root())
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/etc/hearken/config.toml"))
+        .unwrap_or_else(|| PathBuf::from(MACHINE_FILE))
+}
+
+const MACHINE_FILE: &str = "/etc/hearken/config.toml";
+
+fn running_as_root() -> bool {
+    // SAFETY: getuid and geteuid cannot fail and touch no memory.
+    unsafe { libc::getuid() == 0 && libc::geteuid() == 0 }
+}
+
+/// Refuse a machine-wide file that someone other than root could change: the file itself,
+/// or the folder it is in (which lets its file be replaced).
+fn check_protected(path: &Path) -> Result<(), ConfigError> {
+    use std::os::unix::fs::MetadataExt;
+    let unprotected = |why: String| ConfigError::Unprotected {
+        path: path.to_owned(),
+        why,
+    };
+    let read = |p: &Path| {
+        std::fs::metadata(p).map_err(|cause| ConfigError::Read {
+            path: p.to_owned(),
+            cause,
+        })
+    };
+    let file = read(path)?;
+    if file.uid() != 0 {
+        return Err(unprotected(format!(
+            "belongs to uid {}, not root",
+            file.uid()
+        )));
+    }
+    if file.mode() & 0o022 != 0 {
+        return Err(unprotected(format!(
+            "can be written by others (mode {:o})",
+            file.mode() & 0o777
+        )));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let d = read(dir)?;
+        // A shared folder with the sticky bit (/tmp) lets no one replace another's file.
+        let sticky = d.mode() & 0o1000 != 0;
+        if d.uid() != 0 || (d.mode() & 0o022 != 0 && !sticky) {
+            return Err(unprotected(format!(
+                "is in {}, which someone other than root can write",
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The user's file: `HEARKEN_USER_CONFIG`, else the XDG config dir.
@@ -49,9 +103,9 @@ pub struct Effective {
 }
 
 fn read(path: &Path) -> Result<Table, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
         path: path.to_owned(),
-        source,
+        cause,
     })?;
     text.parse::<Table>().map_err(|e| ConfigError::Parse {
         path: path.to_owned(),
@@ -160,6 +214,7 @@ impl Effective {
         };
         let machine = machine_path();
         if machine.is_file() {
+            check_protected(&machine)?;
             let mut t = read(&machine)?;
             if let Some(lock) = t.remove("lock") {
                 let keys = lock.get("keys").and_then(Value::as_array).ok_or_else(|| {

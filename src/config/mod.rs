@@ -22,6 +22,67 @@ pub struct Config {
     pub overlay: OverlayConfig,
     pub capture: CaptureConfig,
     pub log: LogConfig,
+    pub calls: CallsConfig,
+    pub history: HistoryConfig,
+}
+
+/// Where one call ends and the next begins, on a live shift (and `replay --split-calls`).
+/// Boundaries come from the softphone (`hearken call start|end`), the agent (New call / End
+/// call in the overlay), or, with `auto`, from the audio itself, all in the engine's own
+/// time, so a recording of a shift splits the same way it did live.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CallsConfig {
+    /// Find boundaries in the audio: a call starts when speech follows a quiet stretch, and
+    /// ends after the silences below.
+    pub auto: bool,
+    /// Both sides silent this long ends a call. Half a minute: inside a call, silences that
+    /// long without hold music are rare (lookups are talked through, holds play music, which
+    /// is not silence), while the after-call work between calls usually takes longer, so the
+    /// next call is seldom joined to the last. A softphone hook ends calls exactly.
+    pub end_after_ms: u32,
+    /// Both sides giving digital silence (not even line noise) this long ends a call at
+    /// once: nothing is connected (a call recorder or softphone loopback on both sides goes
+    /// quiet like that when the call is over).
+    pub line_dead_ms: u32,
+    /// Audio kept before a call's first speech, so its first words are in the call.
+    pub preroll_ms: u32,
+    /// After the agent or softphone ended a call, a new one starts only after both sides
+    /// have been quiet this long (someone still talking as they press End call is not the
+    /// next call).
+    pub quiet_before_start_ms: u32,
+}
+
+impl Default for CallsConfig {
+    fn default() -> Self {
+        CallsConfig {
+            auto: true,
+            end_after_ms: 30_000,
+            line_dead_ms: 2_000,
+            preroll_ms: 1_000,
+            quiet_before_start_ms: 1_500,
+        }
+    }
+}
+
+/// The agent's own trend: a line of figures per call (never words or audio), kept in the
+/// state folder for that user only (`hearken history`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HistoryConfig {
+    /// Keep it. IT can switch it off, and lock that (`[lock] keys = ["history.enabled"]`).
+    pub enabled: bool,
+    /// Lines older than this many days are dropped when a new call is added.
+    pub keep_days: u32,
+}
+
+impl Default for HistoryConfig {
+    fn default() -> Self {
+        HistoryConfig {
+            enabled: true,
+            keep_days: 90,
+        }
+    }
 }
 
 /// The log file: what goes in it, where, and for how long.
@@ -88,18 +149,28 @@ pub struct CaptureConfig {
     pub customer: Option<String>,
     /// Instead of the two: one device carrying both, agent on `agent_channel`.
     pub stereo: Option<String>,
-    pub agent_channel: crate::audio::Channel,
+    pub agent_channel: crate::contract::Channel,
 }
 
 /// The agent's window.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OverlayConfig {
     /// `system` (follow the desktop), `light` or `dark`.
     pub theme: Theme,
-    /// Show the latest words of both sides under the prompt. Off by default: captions draw
-    /// the eye away from the customer, and a prompt is what the window is for.
+    /// Show the latest words of both sides under the prompt, as they are said. On by
+    /// default: each stretch of speech is captioned once (partials transcribe only what is
+    /// new), so captions cost little; off, the window shows prompts and meters only.
     pub captions: bool,
+}
+
+impl Default for OverlayConfig {
+    fn default() -> Self {
+        OverlayConfig {
+            theme: Theme::System,
+            captions: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,10 +209,30 @@ pub struct AsrConfig {
     pub min_utterance_ms: u32,
     /// Audio kept before a detected onset, so the first phoneme is not clipped.
     pub preroll_ms: u32,
+    /// A pause shorter than this after a short stretch of speech (under 3 s) does not end
+    /// the utterance: whisper hears the fragment together with what follows, as context
+    /// (0: every pause ends one). Costs up to this much more delay before a transcript.
+    pub join_pause_ms: u32,
     /// Above this no-speech probability (and with weak tokens) the text is dropped.
     pub no_speech_threshold: f32,
-    /// Utterances whose speech frames average below this level (dBFS) are not transcribed.
-    pub min_level_dbfs: f32,
+    /// Utterances whose speech frames average less than this over their channel's noise
+    /// floor (dB) are not transcribed: the speech gate's own rule (over the line's floor,
+    /// not an absolute level), so speech on a quiet line is heard and the line's noise is
+    /// not.
+    pub min_snr_db: f32,
+    /// Quiet utterances are raised to this level (dBFS of their speech frames) before
+    /// whisper hears them; unset: as they are.
+    pub normalise_dbfs: Option<f32>,
+    /// A first pass that repeats itself (a phrase twice, a loop, more words than the audio
+    /// holds) is decoded again with the full window and beam search, as whole-file whisper
+    /// decodes, instead of being cut.
+    pub second_pass: bool,
+    /// Beams of the first pass: 1 is greedy decoding (one pass per token); more search more
+    /// of whisper's alternatives, at a cost per token that grows with them.
+    pub beam_size: u32,
+    /// The first pass stops after this many tokens per second of audio (plus 16): past what
+    /// anyone says, so a loop costs little.
+    pub tokens_per_sec: f32,
     /// Whisper's encoder runs on 50 frames per second of the utterance plus this many
     /// (20 ms each) instead of its full 30 s window: the cost is nearly proportional, and too
     /// tight a window makes whisper hallucinate (see the README's measurements).
@@ -179,8 +270,13 @@ impl Default for AsrConfig {
             max_utterance_ms: 12_000,
             min_utterance_ms: 250,
             preroll_ms: 200,
+            join_pause_ms: 800,
             no_speech_threshold: 0.6,
-            min_level_dbfs: -50.0,
+            min_snr_db: 6.0,
+            normalise_dbfs: None,
+            second_pass: true,
+            beam_size: 1,
+            tokens_per_sec: 10.0,
             audio_ctx_margin: 64,
             temperature_fallback: false,
             partials: PartialsMode::Captions,
@@ -209,7 +305,10 @@ impl AsrConfig {
 pub struct ActivityConfig {
     /// A frame is speech when it is this many dB above the channel's noise floor...
     pub above_floor_db: f32,
-    /// ...and above this absolute level (dBFS), so that a silent line's dither is never speech.
+    /// ...and above this absolute level (dBFS), so that a silent line's dither is never
+    /// speech. Low (-70), because the floor does the real work and survives digital silence:
+    /// speech at -55 to -60 dBFS on a quiet headset or phone line is still speech (measured:
+    /// `examples/asr_compare.rs`, see the README).
     pub min_level_dbfs: f32,
     /// Consecutive speech frames needed before an onset counts (filters clicks).
     pub onset_ms: u32,
@@ -230,12 +329,12 @@ impl Default for ActivityConfig {
     fn default() -> Self {
         ActivityConfig {
             above_floor_db: 12.0,
-            min_level_dbfs: -55.0,
+            min_level_dbfs: -70.0,
             onset_ms: 30,
             hangover_ms: 400,
             echo_prior_db: 30.0,
             echo_guard_db: 6.0,
-            echo_window_ms: 60,
+            echo_window_ms: 320,
         }
     }
 }
@@ -244,22 +343,37 @@ impl Default for ActivityConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DetectConfig {
-    /// Overlapping speech must go on longer than this to be an interruption: "mm-hmm",
-    /// "right", "okay", a laugh are shorter (0.3 to 0.65 s in the fixtures).
+    /// An interruption is first decided this long after its onset, from the sound alone:
+    /// both still talking (a backchannel that has stopped by then is not reported).
+    pub decide_ms: u32,
+    /// Overlapping speech that ends within this of its onset while the other talks on was a
+    /// backchannel ("yeah, yeah", "uh-huh, right" last up to about a second): reported
+    /// after `decide_ms`, it is withdrawn (`interruption_withdrawn`).
     pub backchannel_max_ms: u32,
+    /// A stretch of speech this long takes the floor from the other speaker (shorter ones,
+    /// backchannels among them, leave the floor where it was): turn changes, monologues.
+    pub floor_take_ms: u32,
     /// Starting while the other speaker has less than this left is a terminal overlap, the
     /// ordinary way turns change hands, not an interruption.
     pub terminal_window_ms: u32,
+    /// A reported interruption whose interrupted speaker then finishes (stops without
+    /// being cut off mid-word) within this of the onset was a terminal overlap after all,
+    /// and is withdrawn.
+    pub terminal_max_ms: u32,
     /// Two people starting within this of each other is a dead heat, not an interruption.
     pub simultaneous_start_ms: u32,
-    /// The interrupted speaker counts as cut off once silent this long.
+    /// The interrupted speaker counts as having stopped once silent this long.
     pub cut_off_silence_ms: u32,
+    /// Stopping within this of the onset is being cut off (`interruption_outcome`).
+    pub cut_off_within_ms: u32,
     /// Both silent this long is dead air (contact-centre analytics commonly use 5 s).
     pub dead_air_ms: u32,
     /// One speaker holding the floor this long is a monologue.
     pub monologue_ms: u32,
-    /// Window of the sliding agent talk share and of the pace.
+    /// Window of the sliding agent talk share.
     pub talk_share_window_ms: u32,
+    /// Window of the agent's pace (words per minute of their own speech).
+    pub pace_window_ms: u32,
     /// Pace is reported once the window holds this much transcribed agent speech.
     pub min_pace_speech_ms: u32,
     /// How often a `metrics` event is emitted.
@@ -269,13 +383,18 @@ pub struct DetectConfig {
 impl Default for DetectConfig {
     fn default() -> Self {
         DetectConfig {
-            backchannel_max_ms: 700,
+            decide_ms: 500,
+            backchannel_max_ms: 1_200,
+            floor_take_ms: 700,
             terminal_window_ms: 400,
+            terminal_max_ms: 700,
             simultaneous_start_ms: 150,
             cut_off_silence_ms: 200,
+            cut_off_within_ms: 1_500,
             dead_air_ms: 5_000,
             monologue_ms: 30_000,
             talk_share_window_ms: 60_000,
+            pace_window_ms: 60_000,
             min_pace_speech_ms: 10_000,
             metrics_interval_ms: 1_000,
         }
@@ -285,10 +404,11 @@ impl Default for DetectConfig {
 /// Errors reading a config file: each names the file and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        /// Said in the message; not a `source`, so the cause is printed once.
+        cause: std::io::Error,
     },
     #[error("config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
@@ -301,14 +421,18 @@ pub enum ConfigError {
         lock: String,
         file: PathBuf,
     },
+    #[error(
+        "the machine-wide config {path} {why}, so anyone who can change it could undo its locks: Hearken will not start with it. Make it root's and writable by root only: sudo chown root:root {path} && sudo chmod 644 {path} (and its folder likewise)"
+    )]
+    Unprotected { path: PathBuf, why: String },
 }
 
 impl Config {
     /// Read a TOML file over the built-in defaults.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
         Config::from_toml(&text).map_err(|message| ConfigError::Parse {
             path: path.to_owned(),
@@ -345,8 +469,14 @@ impl Config {
         range("asr.max_utterance_ms", a.max_utterance_ms, 1_000, 30_000)?;
         range("asr.min_utterance_ms", a.min_utterance_ms, 0, 10_000)?;
         range("asr.preroll_ms", a.preroll_ms, 0, 2_000)?;
+        range("asr.join_pause_ms", a.join_pause_ms, 0, 5_000)?;
         range("asr.no_speech_threshold", a.no_speech_threshold, 0.0, 1.0)?;
-        range("asr.min_level_dbfs", a.min_level_dbfs, -120.0, 0.0)?;
+        range("asr.min_snr_db", a.min_snr_db, -20.0, 60.0)?;
+        if let Some(n) = a.normalise_dbfs {
+            range("asr.normalise_dbfs", n, -60.0, 0.0)?;
+        }
+        range("asr.tokens_per_sec", a.tokens_per_sec, 2.0, 50.0)?;
+        range("asr.beam_size", a.beam_size, 1, 8)?;
         range("asr.audio_ctx_margin", a.audio_ctx_margin, 0, 1_500)?;
         range("asr.partial_after_ms", a.partial_after_ms, 0, 30_000)?;
         range("asr.partial_every_ms", a.partial_every_ms, 100, 30_000)?;
@@ -357,8 +487,11 @@ impl Config {
         range("activity.echo_prior_db", v.echo_prior_db, 0.0, 120.0)?;
         range("activity.echo_guard_db", v.echo_guard_db, 0.0, 60.0)?;
         range("activity.echo_window_ms", v.echo_window_ms, 10, 2_000)?;
+        range("detect.decide_ms", d.decide_ms, 0, 10_000)?;
         range("detect.backchannel_max_ms", d.backchannel_max_ms, 0, 10_000)?;
+        range("detect.floor_take_ms", d.floor_take_ms, 0, 10_000)?;
         range("detect.terminal_window_ms", d.terminal_window_ms, 0, 10_000)?;
+        range("detect.terminal_max_ms", d.terminal_max_ms, 0, 10_000)?;
         range(
             "detect.simultaneous_start_ms",
             d.simultaneous_start_ms,
@@ -366,6 +499,7 @@ impl Config {
             5_000,
         )?;
         range("detect.cut_off_silence_ms", d.cut_off_silence_ms, 0, 10_000)?;
+        range("detect.cut_off_within_ms", d.cut_off_within_ms, 0, 10_000)?;
         range("detect.dead_air_ms", d.dead_air_ms, 500, 600_000)?;
         range("detect.monologue_ms", d.monologue_ms, 1_000, 3_600_000)?;
         range(
@@ -374,6 +508,7 @@ impl Config {
             1_000,
             3_600_000,
         )?;
+        range("detect.pace_window_ms", d.pace_window_ms, 1_000, 3_600_000)?;
         range(
             "detect.min_pace_speech_ms",
             d.min_pace_speech_ms,
@@ -387,6 +522,17 @@ impl Config {
             600_000,
         )?;
         range("log.keep_days", self.log.keep_days, 1, 3_650)?;
+        let c = &self.calls;
+        range("calls.end_after_ms", c.end_after_ms, 2_000, 3_600_000)?;
+        range("calls.line_dead_ms", c.line_dead_ms, 200, 600_000)?;
+        range("calls.preroll_ms", c.preroll_ms, 0, 5_000)?;
+        range(
+            "calls.quiet_before_start_ms",
+            c.quiet_before_start_ms,
+            0,
+            60_000,
+        )?;
+        range("history.keep_days", self.history.keep_days, 1, 3_650)?;
         Ok(())
     }
 }

@@ -1,25 +1,19 @@
 //! The floor: who is talking, how much, for how long without the other getting a turn, and
 //! the silences between. Listening metrics come from here.
 
-use super::FrameView;
+use super::frame::FrameView;
 use crate::config::DetectConfig;
-use crate::engine::{EventBody, Speaker};
-use crate::signal::{Transition, frames_to_ms, ms_to_frames};
-use serde::{Deserialize, Serialize};
+use crate::contract::time::{frames_to_ms, ms_to_frames};
+use crate::contract::{EventBody, Span, Speaker};
+use crate::signal::Transition;
 use std::collections::VecDeque;
-
-/// A stretch of call time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Span {
-    pub start_ms: u64,
-    pub end_ms: u64,
-}
 
 /// Seconds in the sliding talk-share window are kept as per-second buckets.
 const BUCKET_FRAMES: u64 = 100;
 
 pub struct Floor {
-    backchannel: u64,
+    /// Speech this long takes the floor.
+    take: u64,
     dead_air_frames: u64,
     monologue: u64,
     window_buckets: usize,
@@ -49,7 +43,7 @@ pub struct Floor {
 impl Floor {
     pub fn new(cfg: &DetectConfig) -> Self {
         Floor {
-            backchannel: ms_to_frames(cfg.backchannel_max_ms) as u64,
+            take: ms_to_frames(cfg.floor_take_ms) as u64,
             dead_air_frames: ms_to_frames(cfg.dead_air_ms) as u64,
             monologue: ms_to_frames(cfg.monologue_ms) as u64,
             window_buckets: (cfg.talk_share_window_ms / 1000).max(1) as usize,
@@ -71,6 +65,11 @@ impl Floor {
 
     pub fn count_interruption(&mut self, by: Speaker) {
         self.interruptions[by.index()] += 1;
+    }
+
+    /// An interruption taken back (it was a backchannel).
+    pub fn uncount_interruption(&mut self, by: Speaker) {
+        self.interruptions[by.index()] = self.interruptions[by.index()].saturating_sub(1);
     }
 
     pub fn frame(&mut self, index: u64, views: &[FrameView; 2], out: &mut Vec<EventBody>) {
@@ -105,7 +104,7 @@ impl Floor {
             // A long enough stretch of speech takes the floor from the other speaker.
             if v.speaking
                 && let Some(start) = v.current_start
-                && index >= start + self.backchannel
+                && index >= start + self.take
                 && self
                     .holder
                     .is_none_or(|(who, since)| who != s && start > since)

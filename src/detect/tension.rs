@@ -14,81 +14,28 @@
 //!
 //! Weights were set by measuring on EmoDB (`examples/emodb_auc.rs`, see the README).
 
+use crate::contract::{AcousticDelta, Level};
+use crate::playbook::{TensionSettings, TensionWeights};
 use crate::signal::pitch::semitones;
 use crate::signal::prosody::Prosody;
-use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 
-/// How far one utterance is from the baseline.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct AcousticDelta {
-    pub pitch_st: f32,
-    pub range_st: f32,
-    pub level_db: f32,
-    pub effort_db: f32,
-    /// Speaking rate (words per second of the transcript) above the baseline, in percent
-    /// (0 when there is no transcript to count).
-    #[serde(default)]
-    pub rate_pct: f32,
-}
-
-impl AcousticDelta {
-    pub fn between(p: &Prosody, base: &Prosody) -> AcousticDelta {
-        let pitch_st = match (p.f0_median_hz, base.f0_median_hz) {
-            (Some(a), Some(b)) => semitones(a, b),
-            _ => 0.0,
-        };
-        let range_st = match (p.f0_range_st, base.f0_range_st) {
-            (Some(a), Some(b)) => a - b,
-            _ => 0.0,
-        };
-        AcousticDelta {
-            pitch_st,
-            range_st,
-            level_db: p.level_db - base.level_db,
-            effort_db: p.effort_db - base.effort_db,
-            rate_pct: 0.0,
-        }
-    }
-}
-
-/// The weights of each cue: the score rises by `weight` for every `unit` of rise above the
-/// baseline. Rises below `dead zone` count for nothing (ordinary variation).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct TensionWeights {
-    /// Per semitone of raised pitch.
-    pub pitch_per_st: f32,
-    /// Per semitone of wider pitch range.
-    pub range_per_st: f32,
-    /// Per dB louder.
-    pub level_per_db: f32,
-    /// Per dB more high-frequency energy (vocal effort).
-    pub effort_per_db: f32,
-    /// Ordinary variation ignored on each acoustic cue (in its own unit).
-    pub dead_zone: f32,
-    /// Per escalation word or phrase in the utterance (at most two count).
-    pub per_escalation_cue: f32,
-    /// When the customer talked over the agent in this utterance.
-    pub interrupting: f32,
-    /// When the customer repeats an earlier complaint (half its content words again).
-    pub repeating: f32,
-    /// Per 10 % faster speech than the baseline (beyond a 10 % dead zone).
-    pub rate_per_10pct: f32,
-}
-
-impl Default for TensionWeights {
-    fn default() -> Self {
-        TensionWeights {
-            pitch_per_st: 0.12,
-            range_per_st: 0.04,
-            level_per_db: 0.05,
-            effort_per_db: 0.10,
-            dead_zone: 1.0,
-            per_escalation_cue: 0.35,
-            interrupting: 0.25,
-            repeating: 0.2,
-            rate_per_10pct: 0.08,
-        }
+/// How far one stretch of speech is from the baseline.
+pub fn delta_between(p: &Prosody, base: &Prosody) -> AcousticDelta {
+    let pitch_st = match (p.f0_median_hz, base.f0_median_hz) {
+        (Some(a), Some(b)) => semitones(a, b),
+        _ => 0.0,
+    };
+    let range_st = match (p.f0_range_st, base.f0_range_st) {
+        (Some(a), Some(b)) => a - b,
+        _ => 0.0,
+    };
+    AcousticDelta {
+        pitch_st,
+        range_st,
+        level_db: p.level_db - base.level_db,
+        effort_db: p.effort_db - base.effort_db,
+        rate_pct: 0.0,
     }
 }
 
@@ -124,61 +71,6 @@ pub fn acoustic_score(d: &AcousticDelta, w: &TensionWeights) -> (f32, Vec<String
     (squash(raw), reasons.into_iter().map(|r| r.1).collect())
 }
 
-/// Tension levels, with hysteresis between them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Calm,
-    Elevated,
-    High,
-}
-
-impl Level {
-    /// The level as the agent and trainer read it.
-    pub fn word(self) -> &'static str {
-        match self {
-            Level::Calm => "calm",
-            Level::Elevated => "elevated",
-            Level::High => "high",
-        }
-    }
-}
-
-/// The tension model's settings (the playbook's `[tension]` section).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct TensionSettings {
-    pub weights: TensionWeights,
-    /// The customer's baseline is their first this-much of speech without escalation words.
-    pub baseline_ms: u32,
-    /// How much a customer utterance moves the running score towards its own score when it is
-    /// higher (0..1): tension should show at once...
-    pub rise: f32,
-    /// ...and when it is lower: it should ease off over a few calm utterances, not flicker.
-    pub fall: f32,
-    /// Enter `elevated` at this running score, leave it below `elevated_off`.
-    pub elevated_on: f32,
-    pub elevated_off: f32,
-    /// Enter `high` at this running score, leave it below `high_off`.
-    pub high_on: f32,
-    pub high_off: f32,
-}
-
-impl Default for TensionSettings {
-    fn default() -> Self {
-        TensionSettings {
-            weights: TensionWeights::default(),
-            baseline_ms: 6_000,
-            rise: 0.8,
-            fall: 0.4,
-            elevated_on: 0.40,
-            elevated_off: 0.25,
-            high_on: 0.60,
-            high_off: 0.45,
-        }
-    }
-}
-
 /// A change of tension level, with the reason.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LevelChange {
@@ -196,6 +88,16 @@ pub struct UtteranceTension {
 }
 
 /// The running tension of one customer through a call.
+/// The acoustic score at which the voice fully agrees with the words' escalation cues...
+const VOICE_AGREES: f32 = 0.3;
+/// ...and the share of a cue's weight left when the voice is calm.
+const CALM_CUE_SHARE: f32 = 0.35;
+
+/// Earlier utterances a repeated complaint is looked for in: the last few minutes of a
+/// customer's talk (a repeat is a complaint coming back, not a word from an hour ago), and a
+/// bound on memory and time however long the call.
+const SAID_BEFORE: usize = 40;
+
 pub struct TensionTracker {
     cfg: TensionSettings,
     base_frames: u32,
@@ -204,8 +106,8 @@ pub struct TensionTracker {
     level: Level,
     /// Onsets of the customer's interruptions of the agent not yet matched to an utterance.
     interruptions: Vec<u64>,
-    /// Content words of each earlier customer utterance.
-    said_before: Vec<Vec<String>>,
+    /// Content words of the customer's most recent utterances (at most `SAID_BEFORE`).
+    said_before: VecDeque<Vec<String>>,
     /// Words and seconds of speech in the baseline, for the speaking rate.
     base_words: f32,
     base_secs: f32,
@@ -218,7 +120,7 @@ fn content_words(text: &str) -> Vec<String> {
         "than", "from", "your", "just", "been", "were", "when", "would", "could", "about",
         "because", "want",
     ];
-    let mut words: Vec<String> = crate::asr::guard::normalise(text)
+    let mut words: Vec<String> = crate::contract::text::normalise(text)
         .split(' ')
         .filter(|w| w.len() >= 4 && !COMMON.contains(w))
         .map(str::to_string)
@@ -273,7 +175,7 @@ impl TensionTracker {
             running: 0.0,
             level: Level::Calm,
             interruptions: Vec::new(),
-            said_before: Vec::new(),
+            said_before: VecDeque::with_capacity(SAID_BEFORE),
             base_words: 0.0,
             base_secs: 0.0,
         }
@@ -288,33 +190,103 @@ impl TensionTracker {
         self.interruptions.push(onset_ms);
     }
 
-    /// Score a customer utterance and update the running level.
+    /// Score a customer utterance and update the running level. `escalation`: the lexicon's
+    /// cues in its words, `profane` of which are profanity.
     pub fn utterance(
         &mut self,
         prosody: &Prosody,
         escalation: &[String],
+        profane: usize,
         text: &str,
         start_ms: u64,
         end_ms: u64,
     ) -> UtteranceTension {
         let w = &self.cfg.weights;
         let delta = match self.base.get() {
-            Some(b) => AcousticDelta::between(prosody, &b),
+            Some(b) => delta_between(prosody, &b),
             None => AcousticDelta::default(),
         };
         let (acoustic, mut reasons) = acoustic_score(&delta, w);
         let n_words = text.split_whitespace().count() as f32;
         let secs = end_ms.saturating_sub(start_ms) as f32 / 1000.0;
         let mut delta = delta;
-        let mut rate_raw = 0.0;
-        if n_words >= 3.0 && secs > 0.5 && self.base_words >= 5.0 && self.base_secs > 0.0 {
-            let pct = 100.0 * ((n_words / secs) / (self.base_words / self.base_secs) - 1.0);
-            delta.rate_pct = pct;
-            rate_raw = w.rate_per_10pct * ((pct - 10.0) / 10.0).max(0.0);
-            if rate_raw >= 0.05 {
-                reasons.push(format!("speaking {pct:.0}% faster"));
+        let rate_raw = self.speaking_rate(n_words, secs, &mut delta, &mut reasons);
+        let behaviour = self.behaviour(text, start_ms, end_ms);
+        let w = &self.cfg.weights;
+        // Words in context: "cancel", "manager", "complaint" are also what calm customers
+        // say to get things done, so a cue weighs in full only when the voice agrees (or it
+        // is profanity); said calmly, it counts for `CALM_CUE_SHARE` of its weight.
+        let agreement = (acoustic / VOICE_AGREES).min(1.0);
+        let profane = profane.min(escalation.len()).min(2) as f32;
+        let routine = (escalation.len().min(2) as f32 - profane).max(0.0);
+        let cues = profane + routine * (CALM_CUE_SHARE + (1.0 - CALM_CUE_SHARE) * agreement);
+        let raw = -(1.0 - acoustic).ln()
+            + rate_raw
+            + w.per_escalation_cue * cues
+            + if behaviour.interrupting {
+                w.interrupting
+            } else {
+                0.0
             }
+            + if behaviour.repeating {
+                w.repeating
+            } else {
+                0.0
+            };
+        let score = squash(raw);
+        if !escalation.is_empty() {
+            let said: Vec<String> = escalation
+                .iter()
+                .take(3)
+                .map(|c| format!("'{c}'"))
+                .collect();
+            reasons.push(format!("said {}", said.join(", ")));
         }
+        if behaviour.interrupting {
+            reasons.push("talked over the agent".into());
+        }
+        if behaviour.repeating {
+            reasons.push("repeated the complaint".into());
+        }
+        self.learn_baseline(prosody, escalation, score, n_words, secs);
+        let change = self.smooth(score, &reasons);
+        UtteranceTension {
+            score: (score * 100.0).round() / 100.0,
+            delta: AcousticDelta {
+                pitch_st: (delta.pitch_st * 10.0).round() / 10.0,
+                range_st: (delta.range_st * 10.0).round() / 10.0,
+                level_db: (delta.level_db * 10.0).round() / 10.0,
+                effort_db: (delta.effort_db * 10.0).round() / 10.0,
+                rate_pct: delta.rate_pct.round(),
+            },
+            change,
+        }
+    }
+
+    /// Speaking rate against the baseline's: its raw evidence, and `delta.rate_pct`.
+    fn speaking_rate(
+        &self,
+        n_words: f32,
+        secs: f32,
+        delta: &mut AcousticDelta,
+        reasons: &mut Vec<String>,
+    ) -> f32 {
+        let w = &self.cfg.weights;
+        if !(n_words >= 3.0 && secs > 0.5 && self.base_words >= 5.0 && self.base_secs > 0.0) {
+            return 0.0;
+        }
+        let pct = 100.0 * ((n_words / secs) / (self.base_words / self.base_secs) - 1.0);
+        delta.rate_pct = pct;
+        let rate_raw = w.rate_per_10pct * ((pct - 10.0) / 10.0).max(0.0);
+        if rate_raw >= 0.05 {
+            reasons.push(format!("speaking {pct:.0}% faster"));
+        }
+        rate_raw
+    }
+
+    /// How the customer behaved in this utterance: talked over the agent, repeated an
+    /// earlier complaint.
+    fn behaviour(&mut self, text: &str, start_ms: u64, end_ms: u64) -> Behaviour {
         let interrupting = self
             .interruptions
             .iter()
@@ -325,30 +297,26 @@ impl TensionTracker {
             && self.said_before.iter().any(|before| {
                 words.iter().filter(|w| before.contains(w)).count() * 2 >= words.len()
             });
-        self.said_before.push(words);
-        let cues = escalation.len().min(2) as f32;
-        let raw = -(1.0 - acoustic).ln()
-            + rate_raw
-            + w.per_escalation_cue * cues
-            + if interrupting { w.interrupting } else { 0.0 }
-            + if repeating { w.repeating } else { 0.0 };
-        let score = squash(raw);
-        if !escalation.is_empty() {
-            let said: Vec<String> = escalation
-                .iter()
-                .take(3)
-                .map(|c| format!("'{c}'"))
-                .collect();
-            reasons.push(format!("said {}", said.join(", ")));
+        if self.said_before.len() == SAID_BEFORE {
+            self.said_before.pop_front();
         }
-        if interrupting {
-            reasons.push("talked over the agent".into());
+        self.said_before.push_back(words);
+        Behaviour {
+            interrupting,
+            repeating,
         }
-        if repeating {
-            reasons.push("repeated the complaint".into());
-        }
-        // The first calm stretch becomes the baseline: the first utterance always (there is
-        // nothing to compare it with), then those without escalation until it is long enough.
+    }
+
+    /// The first calm stretch becomes the baseline: the first utterance always (there is
+    /// nothing to compare it with), then those without escalation until it is long enough.
+    fn learn_baseline(
+        &mut self,
+        prosody: &Prosody,
+        escalation: &[String],
+        score: f32,
+        n_words: f32,
+        secs: f32,
+    ) {
         let first = self.base_frames == 0;
         if first
             || (self.base_frames < self.cfg.baseline_ms / 10
@@ -362,6 +330,10 @@ impl TensionTracker {
                 self.base_secs += secs;
             }
         }
+    }
+
+    /// Move the running score towards this utterance's, and the level with hysteresis.
+    fn smooth(&mut self, score: f32, reasons: &[String]) -> Option<LevelChange> {
         let alpha = if score > self.running {
             self.cfg.rise
         } else {
@@ -378,7 +350,7 @@ impl TensionTracker {
             Level::High if r < self.cfg.high_off => Level::Elevated,
             l => l,
         };
-        let change = (next != self.level).then(|| {
+        (next != self.level).then(|| {
             let reason = if next < self.level || reasons.is_empty() {
                 "the customer sounds calmer".to_string()
             } else {
@@ -390,19 +362,14 @@ impl TensionTracker {
                 score: (r * 100.0).round() / 100.0,
                 reason,
             }
-        });
-        UtteranceTension {
-            score: (score * 100.0).round() / 100.0,
-            delta: AcousticDelta {
-                pitch_st: (delta.pitch_st * 10.0).round() / 10.0,
-                range_st: (delta.range_st * 10.0).round() / 10.0,
-                level_db: (delta.level_db * 10.0).round() / 10.0,
-                effort_db: (delta.effort_db * 10.0).round() / 10.0,
-                rate_pct: delta.rate_pct.round(),
-            },
-            change,
-        }
+        })
     }
+}
+
+/// What the customer did in one utterance, besides how they sounded and what they said.
+struct Behaviour {
+    interrupting: bool,
+    repeating: bool,
 }
 
 #[cfg(test)]
@@ -430,7 +397,7 @@ mod tests {
             "please check the address",
         ];
         for k in 0..3 {
-            let u = t.utterance(&calm, &[], lines[k as usize], k * 4000, k * 4000 + 3000);
+            let u = t.utterance(&calm, &[], 0, lines[k as usize], k * 4000, k * 4000 + 3000);
             assert!(u.change.is_none() && u.score < 0.1, "{u:?}");
         }
         let angry = voice(260.0, 7.0, -19.0, -8.0);
@@ -439,6 +406,7 @@ mod tests {
             let u = t.utterance(
                 &angry,
                 &["unacceptable".to_string()],
+                0,
                 "this is unacceptable",
                 k * 4000,
                 k * 4000 + 3000,
@@ -454,7 +422,7 @@ mod tests {
         }
         assert_eq!(levels.last(), Some(&Level::High), "{levels:?}");
         for k in 6..12 {
-            t.utterance(&calm, &[], "fine", k * 4000, k * 4000 + 3000);
+            t.utterance(&calm, &[], 0, "fine", k * 4000, k * 4000 + 3000);
         }
         assert_eq!(t.level(), Level::Calm);
     }
@@ -466,14 +434,16 @@ mod tests {
         let first = t.utterance(
             &calm,
             &[],
+            0,
             "My parcel never arrived and the tracking page shows nothing.",
             0,
             3000,
         );
-        let other = t.utterance(&calm, &[], "I ordered shoes last Tuesday.", 4000, 6000);
+        let other = t.utterance(&calm, &[], 0, "I ordered shoes last Tuesday.", 4000, 6000);
         let again = t.utterance(
             &calm,
             &[],
+            0,
             "As I said, the parcel never arrived, the tracking shows nothing!",
             7000,
             10000,
@@ -482,5 +452,45 @@ mod tests {
             again.score > other.score && again.score > first.score,
             "{again:?}"
         );
+    }
+
+    #[test]
+    fn memory_of_what_was_said_stays_bounded_on_a_long_call() {
+        let mut t = TensionTracker::new(&TensionSettings::default());
+        let calm = voice(200.0, 4.0, -25.0, -12.0);
+        for k in 0..2000u64 {
+            let text = format!("reference number {k} checked against account {}", k * 7);
+            t.utterance(&calm, &[], 0, &text, k * 4000, k * 4000 + 3000);
+        }
+        assert_eq!(t.said_before.len(), SAID_BEFORE);
+    }
+
+    #[test]
+    fn a_calm_routine_request_with_cancel_or_manager_stays_calm() {
+        let lx = crate::playbook::Lexicon::default();
+        let mut t = TensionTracker::new(&TensionSettings::default());
+        let calm = voice(200.0, 4.0, -25.0, -12.0);
+        let lines = [
+            "Hello, I'm calling about my account.",
+            "I'd like to cancel my order please.",
+            "Can I speak to a manager about my bill?",
+            "I want to cancel the subscription and speak to a manager.",
+        ];
+        let mut at = 0;
+        for line in lines {
+            let cues = crate::detect::cues::find(&lx, line);
+            // At an ordinary pace: 2.5 words a second.
+            let ms = line.split_whitespace().count() as u64 * 400;
+            let u = t.utterance(&calm, &cues.escalation, 0, line, at, at + ms);
+            assert!(u.change.is_none(), "{line}: {u:?}");
+            at += ms + 1000;
+        }
+        assert_eq!(t.level(), Level::Calm);
+        // The same words with a raised voice do count.
+        let angry = voice(250.0, 7.0, -19.0, -8.0);
+        let line = "I want to cancel, get me a manager!";
+        let cues = crate::detect::cues::find(&lx, line);
+        t.utterance(&angry, &cues.escalation, 0, line, at, at + 3200);
+        assert_ne!(t.level(), Level::Calm);
     }
 }

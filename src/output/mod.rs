@@ -2,9 +2,10 @@
 //! files that are written whole or not at all.
 
 pub mod file;
+pub mod sink;
 pub mod timeline;
 
-use crate::engine::Event;
+use crate::contract::Event;
 use std::io::Write;
 
 /// Writes each event as one JSON object per line.

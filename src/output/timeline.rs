@@ -1,39 +1,20 @@
 //! A timeline a person can read in a terminal: one line per event that matters.
 
-use crate::engine::{Event, EventBody};
-
-/// `mm:ss.t` from ms.
-pub fn clock(ms: u64) -> String {
-    format!(
-        "{:02}:{:02}.{}",
-        ms / 60_000,
-        (ms / 1000) % 60,
-        (ms / 100) % 10
-    )
-}
+use crate::contract::time::clock;
+use crate::contract::{CallReason, Event, EventBody};
 
 /// One line for an event, or None for events too fine-grained for the timeline.
 pub fn line(e: &Event) -> Option<String> {
     let text = match &e.body {
-        EventBody::CallStart {
-            source,
-            sample_rate,
-            channels,
-        } => format!("call starts   {source} ({sample_rate} Hz, {channels} ch)"),
-        EventBody::CallEnd {
-            duration_ms,
-            summary,
-        } => format!(
-            "call ends     {} long; agent spoke {}, customer {}; {} + {} utterances",
-            clock(*duration_ms),
-            clock(summary.agent_speech_ms),
-            clock(summary.customer_speech_ms),
-            summary.agent_utterances,
-            summary.customer_utterances
-        ),
-        EventBody::SpeechStart { .. } | EventBody::SpeechEnd { .. } | EventBody::Metrics { .. } => {
-            return None;
+        EventBody::CallStart { .. } | EventBody::CallCard(_) | EventBody::CallEnd { .. } => {
+            call_line(e)
         }
+        EventBody::SpeechStart { .. }
+        | EventBody::SpeechEnd { .. }
+        | EventBody::Metrics { .. }
+        | EventBody::InterruptionOutcome { .. }
+        | EventBody::PromptCleared { .. }
+        | EventBody::Partial { .. } => return None,
         EventBody::Interruption {
             by,
             onset_ms,
@@ -46,8 +27,20 @@ pub fn line(e: &Event) -> Option<String> {
             if *cut_off { ", cutting them off" } else { "" },
             overlap_ms
         ),
+        EventBody::InterruptionWithdrawn {
+            by,
+            onset_ms,
+            reason,
+        } => format!(
+            "WITHDRAWN     the {by}'s talk-over at {} was {}",
+            clock(*onset_ms),
+            match reason.as_str() {
+                "words" => "a backchannel (its words)",
+                "terminal" => "a terminal overlap (the other was finishing)",
+                _ => "a backchannel (it was short)",
+            }
+        ),
         EventBody::Prompt { text, reason, .. } => format!("PROMPT        \"{text}\"  ({reason})"),
-        EventBody::PromptCleared { .. } | EventBody::Partial { .. } => return None,
         EventBody::Device { detail, .. } => format!("NOTICE        {detail}"),
         EventBody::Tension {
             level,
@@ -95,13 +88,42 @@ pub fn line(e: &Event) -> Option<String> {
     Some(format!("{}  {}", clock(e.t_ms), text))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clock_formats_minutes_seconds_tenths() {
-        assert_eq!(clock(0), "00:00.0");
-        assert_eq!(clock(83_456), "01:23.4");
+/// A call's start, card and end.
+fn call_line(e: &Event) -> String {
+    match &e.body {
+        EventBody::CallStart {
+            source,
+            sample_rate,
+            channels,
+            at_ms,
+            reason,
+        } => match reason {
+            CallReason::Recording => {
+                format!("call starts   {source} ({sample_rate} Hz, {channels} ch)")
+            }
+            r => format!(
+                "call {} starts ({}) at {} of the session: {source}",
+                e.call_id.unwrap_or(0),
+                r.word(),
+                clock(*at_ms)
+            ),
+        },
+        EventBody::CallCard(c) => format!(
+            "CARD          went well: {} ({}) | try next: {} ({})",
+            c.went_well.text, c.went_well.evidence, c.try_next.text, c.try_next.evidence
+        ),
+        EventBody::CallEnd {
+            duration_ms,
+            summary,
+            ..
+        } => format!(
+            "call ends     {} long; agent spoke {}, customer {}; {} + {} utterances",
+            clock(*duration_ms),
+            clock(summary.agent_speech_ms),
+            clock(summary.customer_speech_ms),
+            summary.agent_utterances,
+            summary.customer_utterances
+        ),
+        _ => String::new(),
     }
 }

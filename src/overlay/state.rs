@@ -4,9 +4,7 @@
 //! Kept apart from drawing so the rules (which prompt shows, when a banner goes) are tested
 //! without a window, and so drawing is a pure function of this state.
 
-use crate::coach::Category;
-use crate::detect::tension::Level;
-use crate::engine::{Event, EventBody, Speaker};
+use crate::contract::{CallCard, Category, Event, EventBody, Level, Speaker};
 
 /// The prompt on screen.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +56,12 @@ pub struct OverlayState {
     pub collapsed: bool,
     /// Prompts that arrived and were shown (for the agent's count and for tests).
     pub prompts_seen: u32,
+    /// After a call: its card, until the next call starts or the agent dismisses it.
+    pub card: Option<CallCard>,
+    /// The window may start and end calls (a live session): New call / End call show.
+    pub call_controls: bool,
+    /// A call has ended and the next has not begun.
+    pub between_calls: bool,
 }
 
 /// Device states that end a problem, and the problem they end.
@@ -91,6 +95,9 @@ impl Default for OverlayState {
             paused: false,
             collapsed: false,
             prompts_seen: 0,
+            card: None,
+            call_controls: false,
+            between_calls: false,
         }
     }
 }
@@ -105,20 +112,32 @@ impl OverlayState {
 
     /// Fold one engine event in.
     pub fn apply(&mut self, e: &Event) {
-        self.call_ms = self.call_ms.max(e.t_ms);
+        // Between calls the timer stands still at the last call's length.
+        if !self.between_calls {
+            self.call_ms = self.call_ms.max(e.t_ms);
+        }
         match &e.body {
             EventBody::CallStart { .. } => {
-                // A new call starts clean; the agent's layout choices stay.
+                // A new call starts clean (the last call's card goes); the agent's layout
+                // choices and the device problems still going on stay.
                 *self = OverlayState {
                     in_call: true,
+                    call_ms: e.t_ms,
                     show_captions: self.show_captions,
                     collapsed: self.collapsed,
+                    call_controls: self.call_controls,
+                    banner: self.banner.take(),
+                    problems: std::mem::take(&mut self.problems),
                     ..OverlayState::default()
                 };
             }
-            EventBody::CallEnd { .. } => {
+            EventBody::CallCard(card) => self.card = Some(card.clone()),
+            EventBody::CallEnd { duration_ms, .. } => {
+                self.call_ms = *duration_ms;
+                self.between_calls = true;
                 self.in_call = false;
                 self.prompt = None;
+                self.captions = [None, None];
             }
             // Paused: prompts are held back (not queued for later: they would be stale).
             EventBody::Prompt {
@@ -161,28 +180,14 @@ impl OverlayState {
                 Speaker::Agent => self.interruptions_by_agent += 1,
                 Speaker::Customer => self.interruptions_by_customer += 1,
             },
-            EventBody::Device { state, detail } => {
-                // Each problem clears only with its own recovery: a device coming back does
-                // not hide that transcription is behind, nor that the other device is gone.
-                match RECOVERED.iter().find(|(ok, _)| ok == state) {
-                    Some((_, problem)) => {
-                        let key = problem_key(problem, detail);
-                        self.problems.retain(|(k, _)| *k != key);
-                    }
-                    None => {
-                        let key = problem_key(state, detail);
-                        self.problems.retain(|(k, _)| *k != key);
-                        self.problems.push((
-                            key,
-                            Banner {
-                                state: state.clone(),
-                                detail: detail.clone(),
-                            },
-                        ));
-                    }
-                }
-                self.banner = self.problems.last().map(|(_, b)| b.clone());
+            EventBody::InterruptionWithdrawn { by, .. } => {
+                let n = match by {
+                    Speaker::Agent => &mut self.interruptions_by_agent,
+                    Speaker::Customer => &mut self.interruptions_by_customer,
+                };
+                *n = n.saturating_sub(1);
             }
+            EventBody::Device { state, detail } => self.device(state, detail),
             EventBody::Utterance(u) if !u.text.is_empty() => {
                 self.captions[u.speaker.index()] = Some(Caption {
                     text: u.text.clone(),
@@ -199,9 +204,35 @@ impl OverlayState {
         }
     }
 
-    /// The agent dismissed the prompt on screen.
+    /// A device problem or its recovery. Each problem clears only with its own recovery: a
+    /// device coming back does not hide that transcription is behind, nor that the other
+    /// device is gone.
+    fn device(&mut self, state: &str, detail: &str) {
+        match RECOVERED.iter().find(|(ok, _)| *ok == state) {
+            Some((_, problem)) => {
+                let key = problem_key(problem, detail);
+                self.problems.retain(|(k, _)| *k != key);
+            }
+            None => {
+                let key = problem_key(state, detail);
+                self.problems.retain(|(k, _)| *k != key);
+                self.problems.push((
+                    key,
+                    Banner {
+                        state: state.to_string(),
+                        detail: detail.to_string(),
+                    },
+                ));
+            }
+        }
+        self.banner = self.problems.last().map(|(_, b)| b.clone());
+    }
+
+    /// The agent dismissed the prompt on screen (or, between calls, the card).
     pub fn dismiss(&mut self) {
-        self.prompt = None;
+        if self.prompt.take().is_none() && !self.in_call {
+            self.card = None;
+        }
     }
 
     /// Pause or resume coaching for this call. Pausing also clears the prompt on screen.
@@ -214,16 +245,6 @@ impl OverlayState {
 
     pub fn toggle_collapse(&mut self) {
         self.collapsed = !self.collapsed;
-    }
-}
-
-/// Call time as the agent reads it: m:ss, or h:mm:ss past an hour.
-pub fn clock(ms: u64) -> String {
-    let s = ms / 1000;
-    if s >= 3600 {
-        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-    } else {
-        format!("{}:{:02}", s / 60, s % 60)
     }
 }
 
@@ -335,16 +356,11 @@ mod tests {
                 source: "x".into(),
                 sample_rate: 16000,
                 channels: 2,
+                at_ms: 0,
+                reason: crate::contract::CallReason::Recording,
             },
         ));
         assert!(!s.paused && s.prompt.is_none() && s.in_call);
         assert!(s.collapsed && s.show_captions);
-    }
-
-    #[test]
-    fn clock_reads_minutes_and_hours() {
-        assert_eq!(clock(0), "0:00");
-        assert_eq!(clock(192_400), "3:12");
-        assert_eq!(clock(3_725_000), "1:02:05");
     }
 }

@@ -5,10 +5,10 @@
 //! and the tests find it. Colour never carries meaning alone: the tension meter says its level
 //! in a word, the prompt says its category.
 
-use super::state::{OverlayState, clock};
-use crate::coach::Category;
-use crate::detect::tension::Level;
-use eframe::egui::{
+use super::state::OverlayState;
+use crate::contract::time::{ClockStyle, clock_as};
+use crate::contract::{Category, Level};
+use egui::{
     self, Align, Color32, CornerRadius, Frame, Key, Layout, Margin, RichText, Sense, Stroke, Ui,
     Vec2, ViewportCommand,
 };
@@ -27,6 +27,10 @@ const SMALL_SIZE: f32 = 12.0;
 pub struct Actions {
     /// Close the window (the close button).
     pub close: bool,
+    /// New call (N): a call starts now.
+    pub new_call: bool,
+    /// End call (E): the call going on ends now.
+    pub end_call: bool,
 }
 
 /// Tension colours, with the text colour that keeps contrast on each (WCAG AA at this size).
@@ -78,7 +82,7 @@ pub fn show(state: &mut OverlayState, ui: &mut Ui) -> Actions {
 /// Draw the whole overlay into `ui` and act on the agent's input.
 pub fn draw(state: &mut OverlayState, ui: &mut Ui) -> Actions {
     let mut actions = Actions::default();
-    keyboard(state, ui);
+    keyboard(state, ui, &mut actions);
     // The background drags the window (it has no title bar). Registered before the widgets,
     // which sit on top of it and keep their own clicks.
     let whole = ui.max_rect();
@@ -94,25 +98,128 @@ pub fn draw(state: &mut OverlayState, ui: &mut Ui) -> Actions {
         return actions;
     }
     ui.add_space(4.0);
-    meters(state, ui, state.banner.is_none());
-    ui.add_space(6.0);
-    prompt(state, ui);
-    if state.show_captions {
-        captions(state, ui);
+    if state.in_call {
+        meters(state, ui, state.banner.is_none());
+        ui.add_space(6.0);
+        prompt(state, ui);
+        if state.show_captions {
+            captions(state, ui);
+        }
+    } else if let Some(c) = state.card.clone() {
+        card(state, &c, ui);
+    } else {
+        idle(ui);
     }
+    call_controls(state, ui, &mut actions);
     resize_grip(ui, whole);
     actions
 }
 
-/// Esc dismisses the prompt, P pauses or resumes coaching, C collapses or expands.
-fn keyboard(state: &mut OverlayState, ui: &mut Ui) {
-    let (dismiss, pause, collapse) = ui.input_mut(|i| {
+/// Between calls, before any card: a quiet line.
+fn idle(ui: &mut Ui) {
+    ui.add_space(8.0);
+    ui.label(RichText::new("Between calls").size(PROMPT_SIZE));
+    ui.label(
+        RichText::new("Coaching starts with the next call.")
+            .size(BODY_SIZE)
+            .color(ui.visuals().weak_text_color()),
+    );
+}
+
+/// After a call: one thing that went well, one to try, each with its evidence, and the
+/// call's figures. It stays until the next call or Dismiss.
+fn card(state: &mut OverlayState, c: &crate::contract::CallCard, ui: &mut Ui) {
+    let dark = ui.visuals().dark_mode;
+    ui.horizontal(|ui| {
+        ui.label(
+            RichText::new(format!(
+                "Last call, {}",
+                clock_as(c.duration_ms, ClockStyle::Seconds)
+            ))
+            .size(BODY_SIZE)
+            .strong(),
+        );
+        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+            if ui
+                .button(RichText::new("Dismiss").size(SMALL_SIZE))
+                .on_hover_text("Hide this card (Esc)")
+                .clicked()
+            {
+                state.dismiss();
+            }
+        });
+    });
+    for (label, p, category) in [
+        ("WENT WELL", &c.went_well, Category::Reinforcement),
+        ("TRY NEXT", &c.try_next, Category::Empathy),
+    ] {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(
+                RichText::new(label)
+                    .size(SMALL_SIZE)
+                    .color(category_colour(category, dark))
+                    .strong(),
+            );
+            ui.label(RichText::new(&p.text).size(BODY_SIZE))
+                .on_hover_text(&p.evidence);
+        });
+    }
+    let share = c
+        .agent_talk_share
+        .map_or("–".to_string(), |s| format!("{:.0}%", s * 100.0));
+    ui.label(
+        RichText::new(format!(
+            "You talked {share} · talk-overs {} · longest stretch {} s · dead air {} s",
+            c.talk_overs,
+            c.longest_agent_monologue_ms / 1000,
+            c.dead_air_ms / 1000
+        ))
+        .size(SMALL_SIZE)
+        .color(ui.visuals().weak_text_color()),
+    );
+}
+
+/// New call / End call, where the window can start and end calls (live).
+fn call_controls(state: &OverlayState, ui: &mut Ui, actions: &mut Actions) {
+    if !state.call_controls {
+        return;
+    }
+    ui.with_layout(Layout::bottom_up(Align::Min), |ui| {
+        let (label, hint) = if state.in_call {
+            ("End call", "The call is over: show its card (E)")
+        } else {
+            ("New call", "A call starts now (N)")
+        };
+        if ui
+            .button(RichText::new(label).size(SMALL_SIZE))
+            .on_hover_text(hint)
+            .clicked()
+        {
+            if state.in_call {
+                actions.end_call = true;
+            } else {
+                actions.new_call = true;
+            }
+        }
+    });
+}
+
+/// Esc dismisses the prompt (or the card), P pauses or resumes coaching, C collapses or
+/// expands; with call controls, N starts a call and E ends it.
+fn keyboard(state: &mut OverlayState, ui: &mut Ui, actions: &mut Actions) {
+    let (dismiss, pause, collapse, new, end) = ui.input_mut(|i| {
         (
             i.consume_key(egui::Modifiers::NONE, Key::Escape),
             i.consume_key(egui::Modifiers::NONE, Key::P),
             i.consume_key(egui::Modifiers::NONE, Key::C),
+            i.consume_key(egui::Modifiers::NONE, Key::N),
+            i.consume_key(egui::Modifiers::NONE, Key::E),
         )
     });
+    if state.call_controls {
+        actions.new_call = new && !state.in_call;
+        actions.end_call = end && state.in_call;
+    }
     if dismiss {
         state.dismiss();
     }
@@ -157,7 +264,8 @@ fn header(state: &mut OverlayState, ui: &mut Ui, actions: &mut Actions) {
                 set_collapsed(state, ui, !state.collapsed);
             }
             // The strip has room for one control besides these; pausing stays on P there.
-            if !state.collapsed {
+            // Between calls there is nothing to pause.
+            if !state.collapsed && state.in_call {
                 let (label, hint) = if state.paused {
                     ("Resume coaching", "Show prompts again (P)")
                 } else {
@@ -174,7 +282,7 @@ fn header(state: &mut OverlayState, ui: &mut Ui, actions: &mut Actions) {
             ui.with_layout(Layout::left_to_right(Align::Center), |ui| {
                 privacy_mark(ui, !state.collapsed);
                 let timer = if state.in_call || state.call_ms > 0 {
-                    clock(state.call_ms)
+                    clock_as(state.call_ms, ClockStyle::Seconds)
                 } else {
                     "waiting for a call".to_string()
                 };
@@ -293,10 +401,8 @@ fn prompt(state: &mut OverlayState, ui: &mut Ui) {
     let Some(p) = state.prompt.clone() else {
         let quiet = if state.paused {
             "Coaching paused for this call"
-        } else if state.in_call {
-            "Listening…"
         } else {
-            "No call"
+            "Listening…"
         };
         ui.label(
             RichText::new(quiet)

@@ -7,9 +7,9 @@
 use super::state::OverlayState;
 use super::view::{self, FULL_SIZE, MIN_SIZE};
 use crate::config::{OverlayConfig, Theme};
-use crate::engine::Event;
+use crate::contract::{CallCommand, CallReason, Event};
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
-use eframe::egui::{self, ViewportCommand, WindowLevel};
+use egui::{ViewportCommand, WindowLevel};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -44,12 +44,50 @@ impl OverlaySink {
     }
 }
 
-/// Close the window from another thread (the call is over).
-pub fn close(ctx_slot: &Arc<OnceLock<egui::Context>>) {
-    if let Some(ctx) = ctx_slot.get() {
-        ctx.send_viewport_cmd(ViewportCommand::Close);
-        ctx.request_repaint();
+impl OverlaySink {
+    /// Close the window from another thread (the call is over).
+    pub fn close(&self) {
+        if let Some(ctx) = self.ctx.get() {
+            ctx.send_viewport_cmd(ViewportCommand::Close);
+            ctx.request_repaint();
+        }
     }
+}
+
+/// What came of running work beside the window.
+pub struct Beside<T> {
+    /// The window's own fate: Err when it could not open or failed.
+    pub window: Result<(), String>,
+    /// What the work returned; None when the window never opened and the work never ran.
+    pub work: Option<T>,
+}
+
+/// Run `work` on a thread of its own while the overlay window runs on this (the main)
+/// thread, the one place a replay or a live call is shown in the window. The work starts once
+/// the window is up and feeds it through the sink it is given; when the agent closes the
+/// window, `closed` runs (to stop the work) and this waits for the work to end.
+pub fn run_beside<T: Send>(
+    cfg: &OverlayConfig,
+    controls: Option<Sender<CallCommand>>,
+    work: impl FnOnce(&OverlaySink) -> T + Send,
+    closed: impl FnOnce(),
+) -> Beside<T> {
+    let (sink, rx, ctx) = channel();
+    let (start_tx, start_rx) = bounded::<bool>(1);
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || {
+            // Wait until the window is up; if it never comes, the work never starts.
+            start_rx.recv().unwrap_or(false).then(|| work(&sink))
+        });
+        let window = run(cfg, rx, ctx, controls, move || {
+            let _ = start_tx.send(true);
+        });
+        closed();
+        let work = worker
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        Beside { window, work }
+    })
 }
 
 /// Make the channel between the engine and the window.
@@ -67,6 +105,8 @@ pub fn channel() -> (OverlaySink, Receiver<Event>, Arc<OnceLock<egui::Context>>)
 struct OverlayApp {
     state: OverlayState,
     rx: Receiver<Event>,
+    /// Where New call / End call go (a live session), if anywhere.
+    controls: Option<Sender<CallCommand>>,
     frames: u64,
     on_top_again: bool,
 }
@@ -97,17 +137,30 @@ impl eframe::App for OverlayApp {
                 if actions.close {
                     ui.ctx().send_viewport_cmd(ViewportCommand::Close);
                 }
+                let command = if actions.new_call {
+                    Some(CallCommand::Start(CallReason::Agent))
+                } else if actions.end_call {
+                    Some(CallCommand::End(CallReason::Agent))
+                } else {
+                    None
+                };
+                if let (Some(c), Some(tx)) = (command, &self.controls) {
+                    // The session takes it at its next step; it never waits on the window.
+                    let _ = tx.try_send(c);
+                }
             });
     }
 }
 
 /// Open the overlay window and run it until the agent closes it. Must be called on the main
 /// thread. `ctx_slot` receives the window's context so the sink can ask for repaints;
-/// `opened` runs once the window exists (start feeding it then).
+/// `opened` runs once the window exists (start feeding it then); `controls`, when given,
+/// shows New call / End call and sends what the agent presses there.
 pub fn run(
     cfg: &OverlayConfig,
     rx: Receiver<Event>,
     ctx_slot: Arc<OnceLock<egui::Context>>,
+    controls: Option<Sender<CallCommand>>,
     opened: impl FnOnce() + 'static,
 ) -> Result<(), String> {
     let viewport = egui::ViewportBuilder::default()
@@ -138,9 +191,12 @@ pub fn run(
             }
             let _ = ctx_slot.set(cc.egui_ctx.clone());
             opened();
+            let mut state = OverlayState::new(show_captions);
+            state.call_controls = controls.is_some();
             Ok(Box::new(OverlayApp {
-                state: OverlayState::new(show_captions),
+                state,
                 rx,
+                controls,
                 frames: 0,
                 on_top_again: false,
             }))

@@ -7,9 +7,8 @@
 //! library would have to be inlined (hundreds of kB) to keep the page self-contained.
 
 use super::{CallReport, Span};
-use crate::coach::Category;
-use crate::detect::tension::Level;
-use crate::engine::Speaker;
+use crate::contract::time::clock;
+use crate::contract::{Category, Level, Speaker};
 use std::fmt::Write;
 
 /// Audio for click-to-play: none, a link to the recording, or the recording inside the page.
@@ -39,11 +38,6 @@ fn esc(s: &str) -> String {
         }
     }
     o
-}
-
-/// m:ss.d
-fn clock(ms: u64) -> String {
-    format!("{}:{:02}.{}", ms / 60_000, ms / 1000 % 60, ms / 100 % 10)
 }
 
 fn secs(ms: u64) -> String {
@@ -170,20 +164,50 @@ fn numbers(h: &mut String, r: &CallReport) {
     h.push_str("</section>\n");
 }
 
+/// Where the timeline's lanes sit, in SVG units.
+struct Lanes {
+    sc: Scale,
+    lane_h: f64,
+    prompt: f64,
+    agent: f64,
+    customer: f64,
+    tension: f64,
+    tension_h: f64,
+}
+
 fn timeline(h: &mut String, r: &CallReport) {
-    let sc = Scale {
-        duration: r.duration_ms as f64,
+    let l = Lanes {
+        sc: Scale {
+            duration: r.duration_ms as f64,
+        },
+        lane_h: 26.0,
+        prompt: 34.0,
+        agent: 70.0,
+        customer: 104.0,
+        tension: 150.0,
+        tension_h: 90.0,
     };
-    let lane_h = 26.0;
-    let (y_prompt, y_agent, y_cust, y_tension) = (34.0, 70.0, 104.0, 150.0);
-    let tension_h = 90.0;
-    let height = y_tension + tension_h + 30.0;
+    let height = l.tension + l.tension_h + 30.0;
     let _ = writeln!(
         h,
         "<section><h2>Timeline</h2>\n<svg id=\"timeline\" role=\"img\" aria-label=\"Timeline of the call\" \
          viewBox=\"0 0 {WIDTH} {height}\" preserveAspectRatio=\"xMinYMin meet\">"
     );
-    // Time axis: ticks at a round step giving about ten labels.
+    axis(h, r, &l);
+    speech(h, r, &l);
+    marks(h, r, &l);
+    tension(h, r, &l);
+    h.push_str(
+        "</svg>\n<p class=\"legend\"><span class=\"k agent\"></span>agent speaking \
+        <span class=\"k customer\"></span>customer speaking <span class=\"k overlap\"></span>both \
+        <span class=\"k deadair\"></span>dead air &#9660; interruption (on the interrupter's lane) \
+        &#9679; prompt; the tension line is the customer's running score with its calm, elevated \
+        and high bands</p></section>\n",
+    );
+}
+
+/// Time ticks at a round step giving about ten labels, and the lanes' names.
+fn axis(h: &mut String, r: &CallReport, l: &Lanes) {
     let step = [
         5_000u64, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000,
     ]
@@ -192,21 +216,21 @@ fn timeline(h: &mut String, r: &CallReport) {
     .unwrap_or(1_200_000);
     let mut t = 0;
     while t <= r.duration_ms {
-        let x = sc.x(t);
+        let x = l.sc.x(t);
         let _ = writeln!(
             h,
             "<line class=\"tick\" x1=\"{x:.1}\" y1=\"20\" x2=\"{x:.1}\" y2=\"{:.1}\"/>\
              <text class=\"axis\" x=\"{x:.1}\" y=\"14\">{}</text>",
-            y_tension + tension_h,
+            l.tension + l.tension_h,
             clock(t).trim_end_matches(".0")
         );
         t += step;
     }
     for (y, label) in [
-        (y_prompt, "Prompts"),
-        (y_agent, "Agent"),
-        (y_cust, "Customer"),
-        (y_tension + 14.0, "Tension"),
+        (l.prompt, "Prompts"),
+        (l.agent, "Agent"),
+        (l.customer, "Customer"),
+        (l.tension + 14.0, "Tension"),
     ] {
         let _ = writeln!(
             h,
@@ -214,7 +238,11 @@ fn timeline(h: &mut String, r: &CallReport) {
             y + 17.0
         );
     }
-    // Long silences behind everything.
+}
+
+/// Dead air behind everything, each side's speech, and where both spoke.
+fn speech(h: &mut String, r: &CallReport, l: &Lanes) {
+    let (sc, lane_h) = (&l.sc, l.lane_h);
     for s in &r.dead_air {
         let _ = writeln!(
             h,
@@ -222,14 +250,14 @@ fn timeline(h: &mut String, r: &CallReport) {
              <title>Dead air {} from {}</title></rect>",
             s.start_ms,
             sc.x(s.start_ms),
-            y_agent - 4.0,
+            l.agent - 4.0,
             sc.w(s),
-            y_cust - y_agent + lane_h + 8.0,
+            l.customer - l.agent + lane_h + 8.0,
             secs(s.end_ms - s.start_ms),
             clock(s.start_ms)
         );
     }
-    for (i, (y, class)) in [(y_agent, "agent"), (y_cust, "customer")]
+    for (i, (y, class)) in [(l.agent, "agent"), (l.customer, "customer")]
         .iter()
         .enumerate()
     {
@@ -249,21 +277,26 @@ fn timeline(h: &mut String, r: &CallReport) {
     for s in &r.overlaps {
         let _ = writeln!(
             h,
-            "<rect class=\"overlap\" data-t=\"{}\" x=\"{:.1}\" y=\"{y_agent}\" width=\"{:.1}\" height=\"{:.1}\">\
+            "<rect class=\"overlap\" data-t=\"{}\" x=\"{:.1}\" y=\"{}\" width=\"{:.1}\" height=\"{:.1}\">\
              <title>Both speaking {}</title></rect>",
             s.start_ms,
             sc.x(s.start_ms),
+            l.agent,
             sc.w(s),
-            y_cust - y_agent + lane_h,
+            l.customer - l.agent + lane_h,
             clock(s.start_ms)
         );
     }
+}
+
+/// Interruptions on the interrupter's lane, and prompts on theirs.
+fn marks(h: &mut String, r: &CallReport, l: &Lanes) {
     for i in &r.interruptions {
-        let x = sc.x(i.onset_ms);
+        let x = l.sc.x(i.onset_ms);
         let y = if i.by == Speaker::Agent {
-            y_agent
+            l.agent
         } else {
-            y_cust
+            l.customer
         } - 2.0;
         let _ = writeln!(
             h,
@@ -282,7 +315,7 @@ fn timeline(h: &mut String, r: &CallReport) {
         );
     }
     for p in &r.prompts {
-        let x = sc.x(p.t_ms);
+        let x = l.sc.x(p.t_ms);
         let class = match p.category {
             Category::Listening => "p-listening",
             Category::Empathy => "p-empathy",
@@ -293,15 +326,20 @@ fn timeline(h: &mut String, r: &CallReport) {
             "<circle class=\"prompt {class}\" data-t=\"{}\" cx=\"{x:.1}\" cy=\"{:.1}\" r=\"7\">\
              <title>{} · {}: {} ({})</title></circle>",
             p.t_ms,
-            y_prompt + 13.0,
+            l.prompt + 13.0,
             clock(p.t_ms),
             p.category.word(),
             esc(&p.text),
             esc(&p.reason)
         );
     }
-    // Tension: level bands, then the running score after each customer utterance.
-    let ty = |score: f32| y_tension + tension_h - (score.clamp(0.0, 1.0) as f64) * tension_h;
+}
+
+/// The customer's tension: level bands, the running score after each utterance, the level
+/// changes named.
+fn tension(h: &mut String, r: &CallReport, l: &Lanes) {
+    let sc = &l.sc;
+    let ty = |score: f32| l.tension + l.tension_h - (score.clamp(0.0, 1.0) as f64) * l.tension_h;
     for (lo, hi, class) in [
         (0.0, 0.40, "band-calm"),
         (0.40, 0.60, "band-elevated"),
@@ -344,19 +382,12 @@ fn timeline(h: &mut String, r: &CallReport) {
             h,
             "<text class=\"tlevel\" data-t=\"{}\" x=\"{x:.1}\" y=\"{:.1}\">{}<title>{}: {}</title></text>",
             c.t_ms,
-            y_tension - 2.0,
+            l.tension - 2.0,
             c.level.word(),
             clock(c.t_ms),
             esc(&c.reason)
         );
     }
-    h.push_str(
-        "</svg>\n<p class=\"legend\"><span class=\"k agent\"></span>agent speaking \
-        <span class=\"k customer\"></span>customer speaking <span class=\"k overlap\"></span>both \
-        <span class=\"k deadair\"></span>dead air &#9660; interruption (on the interrupter's lane) \
-        &#9679; prompt; the tension line is the customer's running score with its calm, elevated \
-        and high bands</p></section>\n",
-    );
 }
 
 fn prompts(h: &mut String, r: &CallReport) {

@@ -6,9 +6,8 @@
 
 pub mod html;
 
-use crate::coach::Category;
-use crate::detect::tension::Level;
-use crate::engine::{CallSummary, Event, EventBody, Speaker};
+pub use crate::contract::Span;
+use crate::contract::{CallSummary, Category, Event, EventBody, Level, Speaker};
 use serde::{Deserialize, Serialize};
 
 /// Audio for the HTML report: the recording linked relative to the report, or embedded.
@@ -91,12 +90,6 @@ pub struct CallReport {
     pub tension_changes: Vec<TensionChange>,
     pub prompts: Vec<PromptMark>,
     pub transcript: Vec<Line>,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Span {
-    pub start_ms: u64,
-    pub end_ms: u64,
 }
 
 /// The numbers at the top of the report.
@@ -205,6 +198,23 @@ impl ReportBuilder {
                 overlap_ms: *overlap_ms,
                 cut_off: *cut_off,
             }),
+            EventBody::InterruptionWithdrawn { by, onset_ms, .. } => r
+                .interruptions
+                .retain(|i| !(i.by == *by && i.onset_ms == *onset_ms)),
+            EventBody::InterruptionOutcome {
+                by,
+                onset_ms,
+                cut_off,
+                ..
+            } => {
+                if let Some(i) = r
+                    .interruptions
+                    .iter_mut()
+                    .find(|i| i.by == *by && i.onset_ms == *onset_ms)
+                {
+                    i.cut_off = *cut_off;
+                }
+            }
             EventBody::Utterance(u) => {
                 if u.speaker == Speaker::Customer
                     && let Some(score) = u.tension
@@ -250,6 +260,7 @@ impl ReportBuilder {
             EventBody::CallEnd {
                 duration_ms,
                 summary,
+                ..
             } => {
                 r.duration_ms = *duration_ms;
                 r.summary = summary.clone();
@@ -272,15 +283,7 @@ impl ReportBuilder {
         r.transcript
             .sort_by_key(|l| (l.start_ms, l.speaker.index()));
         r.overlaps = overlaps(&r.speech[0], &r.speech[1]);
-        r.dead_air = r
-            .summary
-            .dead_air
-            .iter()
-            .map(|s| Span {
-                start_ms: s.start_ms,
-                end_ms: s.end_ms,
-            })
-            .collect();
+        r.dead_air = r.summary.dead_air.clone();
         let s = &r.summary;
         let h = &mut r.headline;
         h.agent_talk_share = s.agent_talk_share;

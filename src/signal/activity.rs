@@ -7,8 +7,8 @@
 //! customer lines does not matter.
 
 use crate::config::ActivityConfig;
+use crate::contract::time::ms_to_frames;
 use crate::signal::echo::EchoGuard;
-use crate::signal::ms_to_frames;
 
 /// A change of speaking state, in frame indices of the engine clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,13 +50,19 @@ const FLOOR_RISE_SPEAKING: f32 = 0.002;
 /// The floor starts from the first frame's level but never above this, so a call that opens
 /// mid-sentence does not take speech for noise.
 const FLOOR_START_CAP: f32 = -50.0;
+/// Below this a frame is digital silence (at most the dither of 16-bit audio), not line noise.
+pub const DIGITAL_SILENCE_DBFS: f32 = -90.0;
 
 impl ActivityDetector {
     pub fn new(cfg: &ActivityConfig) -> Self {
         ActivityDetector {
             above_floor_db: cfg.above_floor_db,
             min_level_dbfs: cfg.min_level_dbfs,
-            echo: EchoGuard::new(cfg.echo_prior_db, cfg.echo_guard_db),
+            echo: EchoGuard::new(
+                cfg.echo_prior_db,
+                cfg.echo_guard_db,
+                ms_to_frames(cfg.echo_window_ms) as usize,
+            ),
             onset_frames: ms_to_frames(cfg.onset_ms),
             hangover_frames: ms_to_frames(cfg.hangover_ms),
             floor_db: None,
@@ -91,14 +97,21 @@ impl ActivityDetector {
     }
 
     /// Is this frame, on its own, speech? (Before onset and hangover smoothing.)
-    fn frame_is_active(&self, floor_db: f32, level_db: f32, other_level_db: f32) -> bool {
+    fn frame_is_active(&self, floor_db: f32, level_db: f32) -> bool {
         level_db > floor_db + self.above_floor_db
             && level_db > self.min_level_dbfs
-            && !self.echo.is_echo(level_db, other_level_db)
+            && !self.echo.is_echo(level_db)
     }
 
-    /// Feed frame `index` with its level, the other channel's loudest level over the echo
-    /// window, and whether the other side was talking in the previous frame.
+    /// The echo guard's estimate of how the other side reaches this channel: coupling (dB)
+    /// and delay (frames), once measured.
+    pub fn echo_coupling(&self) -> (f32, Option<usize>) {
+        self.echo.coupling()
+    }
+
+    /// Feed frame `index` with its level, the other channel's level in the same frame, and
+    /// whether the other side was talking (in the previous frame: this frame's decision on
+    /// it is not made yet).
     pub fn step(
         &mut self,
         index: u64,
@@ -106,11 +119,21 @@ impl ActivityDetector {
         other_level_db: f32,
         other_active: bool,
     ) -> Option<Transition> {
-        if other_active {
-            self.echo.observe(other_level_db, level_db);
+        self.echo.push_other(other_level_db, other_active);
+        // Digital silence (a codec's DTX, a muted or idle line) is no noise at all: it says
+        // nothing about the line's noise floor, so the floor neither starts from it nor
+        // falls to it, and the floor of the line as it really is survives it.
+        let digital = level_db < DIGITAL_SILENCE_DBFS;
+        if !digital {
+            // Digital silence carries no echo to learn from.
+            self.echo.observe(level_db);
         }
-        let floor = *self.floor_db.get_or_insert(level_db.min(FLOOR_START_CAP));
-        let active = self.frame_is_active(floor, level_db, other_level_db);
+        let floor = match self.floor_db {
+            Some(f) => f,
+            None if digital => FLOOR_START_CAP,
+            None => *self.floor_db.insert(level_db.min(FLOOR_START_CAP)),
+        };
+        let active = self.frame_is_active(floor, level_db);
         self.active = active;
         if active {
             self.last_active = Some(index);
@@ -121,11 +144,13 @@ impl ActivityDetector {
         } else {
             FLOOR_RISE_SILENT
         };
-        self.floor_db = Some(if level_db < floor {
-            level_db
-        } else {
-            floor + rise
-        });
+        if !digital && self.floor_db.is_some() {
+            self.floor_db = Some(if level_db < floor {
+                level_db
+            } else {
+                floor + rise
+            });
+        }
         match &mut self.state {
             State::Silent { run } => {
                 if active {
@@ -236,6 +261,21 @@ mod tests {
         let mut levels = vec![-70.0; 50];
         levels.extend(vec![-52.0; 100]);
         assert_eq!(run(&levels, -120.0).len(), 2);
+    }
+
+    #[test]
+    fn the_noise_floor_survives_digital_silence() {
+        // Line noise at -62 dBFS, three seconds of digital zeros (DTX), then quiet speech at
+        // -48 dBFS: 14 dB over the line's floor, so speech, as it would be without the gap.
+        let mut d = ActivityDetector::new(&ActivityConfig::default());
+        let mut levels = vec![-62.0; 200];
+        levels.extend(vec![-120.0; 300]);
+        levels.extend(vec![-48.0; 50]);
+        for (i, &l) in levels.iter().enumerate() {
+            d.step(i as u64, l, -120.0, false);
+        }
+        assert!((d.floor_db() + 62.0).abs() < 4.0, "floor {}", d.floor_db());
+        assert!(d.is_speaking());
     }
 
     #[test]

@@ -12,11 +12,6 @@ pub use activity::{ActivityDetector, Transition};
 pub use pitch::PitchTracker;
 pub use prosody::{Prosody, ProsodyAccumulator};
 
-/// Samples per analysis frame: 10 ms at 16 kHz.
-pub const FRAME: usize = 160;
-/// Frames per second.
-pub const FRAMES_PER_SEC: u32 = 100;
-
 /// Level of a frame in dB relative to full scale (RMS; a full-scale sine reads -3 dB).
 /// Digital silence reads -120.
 pub fn level_db(frame: &[f32]) -> f32 {
@@ -24,24 +19,10 @@ pub fn level_db(frame: &[f32]) -> f32 {
     10.0 * (energy + 1e-12).log10()
 }
 
-/// Engine time of a sample position, in ms.
-pub fn samples_to_ms(samples: u64) -> u64 {
-    samples * 1000 / crate::audio::resample::ENGINE_RATE as u64
-}
-
-/// Engine time of a frame index, in ms.
-pub fn frames_to_ms(frames: u64) -> u64 {
-    frames * 1000 / FRAMES_PER_SEC as u64
-}
-
-/// Whole frames in a duration (rounded up, at least one).
-pub fn ms_to_frames(ms: u32) -> u32 {
-    ms.div_ceil(1000 / FRAMES_PER_SEC).max(1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::time::FRAME;
 
     #[test]
     fn full_scale_sine_is_minus_three_db_and_silence_is_floor() {

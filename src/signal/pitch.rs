@@ -4,7 +4,7 @@
 //! to its cumulative-mean normalisation) and it explains itself: one threshold. Why decimate:
 //! voice F0 lies between 60 and 400 Hz, so 8 kHz is plenty, and the search costs a quarter.
 
-use super::FRAME;
+use crate::contract::time::FRAME;
 
 /// Analysis window at 8 kHz: 40 ms, two periods of the lowest F0.
 const WIN: usize = 320;

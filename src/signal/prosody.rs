@@ -6,8 +6,8 @@
 //! in dB: a first-order high-pass, cheap on every frame, and independent of overall gain, so
 //! it survives the automatic gain control of phone lines, as pitch does.
 
-use super::FRAME;
 use super::pitch::semitones;
+use crate::contract::time::FRAME;
 
 /// Accumulates per-frame measurements of one stretch of speech.
 #[derive(Debug, Clone, Default)]

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: paths, the real binary, truth files, scoring.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod desktop;
 pub mod pulse;
 
@@ -162,4 +163,50 @@ pub fn write_wav(
         }
     }
     w.finalize().unwrap();
+}
+
+/// The real binary run as an ordinary user: `nobody` when the tests run as root (CI does),
+/// else the user running them. The binary is linked (or copied) into a folder anyone may
+/// read, since the build folder may sit in a home folder closed to others; the command runs
+/// in `dir`, which that user must be able to enter.
+pub fn hearken_as_user(dir: &Path) -> Command {
+    use std::os::unix::fs::PermissionsExt;
+    static OPEN_COPY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let exe = OPEN_COPY.get_or_init(|| {
+        let folder = tempfile::Builder::new()
+            .prefix("hearken-bin")
+            .tempdir()
+            .unwrap()
+            .keep();
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let exe = folder.join("hearken");
+        let built = Path::new(env!("CARGO_BIN_EXE_hearken"));
+        if std::fs::hard_link(built, &exe).is_err() {
+            std::fs::copy(built, &exe).unwrap();
+        }
+        exe
+    });
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let mut c = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
+        c.arg(exe);
+        c
+    } else {
+        Command::new(exe)
+    };
+    c.current_dir(dir);
+    c.env_clear();
+    c.env("PATH", "/usr/local/bin:/usr/bin:/bin");
+    c.env("HOME", dir);
+    c.env("XDG_STATE_HOME", dir.join("state"));
+    c.env("XDG_CONFIG_HOME", dir.join("config"));
+    c
+}
+
+/// Make `dir` open to every user (for [`hearken_as_user`]).
+pub fn open_to_all(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
 }

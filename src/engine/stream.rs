@@ -1,0 +1,38 @@
+//! The event stream in order: events ready to go, and places held for utterances whose
+//! words are still at whisper. Nothing behind a held place leaves before it is filled, which
+//! is what keeps a replay's events the same at any speed.
+
+use crate::contract::Event;
+use std::collections::VecDeque;
+
+/// One place in the stream.
+pub enum Slot {
+    Ready(Box<Event>),
+    /// The utterance with this id goes here, once its transcript is back.
+    Utterance(u64),
+}
+
+#[derive(Default)]
+pub struct Stream {
+    queue: VecDeque<Slot>,
+}
+
+impl Stream {
+    pub fn push(&mut self, e: Event) {
+        self.queue.push_back(Slot::Ready(Box::new(e)));
+    }
+
+    pub fn hold(&mut self, id: u64) {
+        self.queue.push_back(Slot::Utterance(id));
+    }
+
+    /// The next place whose turn has come: a ready event, or a held place `answered` says is
+    /// filled. None while the front waits.
+    pub fn next(&mut self, answered: impl Fn(u64) -> bool) -> Option<Slot> {
+        match self.queue.front()? {
+            Slot::Ready(_) => self.queue.pop_front(),
+            Slot::Utterance(id) if answered(*id) => self.queue.pop_front(),
+            Slot::Utterance(_) => None,
+        }
+    }
+}
