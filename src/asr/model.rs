@@ -131,19 +131,18 @@ const GGML_MAGIC: [u8; 4] = *b"lmgg";
 /// it looks like instead: whisper.cpp given the wrong kind of file can abort the process.
 pub fn check_kind(path: &Path) -> Result<(), ModelError> {
     // The magic, then whisper's hyperparameters (11 little-endian i32).
-    let mut head = [0u8; 48];
-    let f = std::fs::File::open(path).map_err(|cause| ModelError::Read {
+    const HEAD: usize = 48;
+    let read_error = |cause| ModelError::Read {
         path: path.to_owned(),
         cause,
-    })?;
-    let mut n = 0;
-    for byte in f.bytes().take(head.len()) {
-        head[n] = byte.map_err(|cause| ModelError::Read {
-            path: path.to_owned(),
-            cause,
-        })?;
-        n += 1;
-    }
+    };
+    let f = std::fs::File::open(path).map_err(read_error)?;
+    // As many of the first bytes as the file has (a short file is told apart below).
+    let mut head = Vec::with_capacity(HEAD);
+    let n = f
+        .take(HEAD as u64)
+        .read_to_end(&mut head)
+        .map_err(read_error)?;
     if n >= 4 && head[..4] == GGML_MAGIC {
         // Other ggml models (a VAD, a language model) share the magic, and whisper.cpp
         // aborts the process on them: look at the hyperparameters first.

@@ -13,6 +13,16 @@
 //! - talking over the agent.
 //!
 //! Weights were set by measuring on EmoDB (`examples/emodb_auc.rs`, see the README).
+//!
+//! The baseline is the customer's calmest-sounding speech, not simply their first: it is
+//! learnt from utterances that do not sound tense against it, keeps adapting slowly (older
+//! speech fades), starts again from an utterance against which the baseline itself would
+//! sound tense (a customer who opened angry), and starts anew when another voice takes the
+//! line: pitch moving far more than vocal effort does, where a tense voice raises both.
+//! Nothing is assumed about how a calm voice sounds in absolute terms: vocal effort and
+//! level depend on the microphone and the line (on the repository's recordings a calm
+//! voice measures -14 to -6 dB effort), so a fixed reference would read some lines as tense
+//! from the first word.
 
 use crate::contract::{AcousticDelta, Level};
 use crate::playbook::{TensionSettings, TensionWeights};
@@ -71,6 +81,13 @@ pub fn acoustic_score(d: &AcousticDelta, w: &TensionWeights) -> (f32, Vec<String
     (squash(raw), reasons.into_iter().map(|r| r.1).collect())
 }
 
+/// Whether speech this far from a baseline is another voice than the baseline's: its pitch
+/// moved far more than its vocal effort (a tense voice raises both).
+fn another_voice_than(d: &AcousticDelta) -> bool {
+    d.pitch_st.abs() >= NEW_VOICE_PITCH_ST
+        && d.effort_db < NEW_VOICE_EFFORT_PER_ST * d.pitch_st.abs() - NEW_VOICE_EFFORT_SLACK_DB
+}
+
 /// A change of tension level, with the reason.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LevelChange {
@@ -93,6 +110,30 @@ const VOICE_AGREES: f32 = 0.3;
 /// ...and the share of a cue's weight left when the voice is calm.
 const CALM_CUE_SHARE: f32 = 0.35;
 
+/// Speech the baseline remembers once full: older speech fades out in proportion, so the
+/// baseline follows a caller who settles over a long call, and its state stays bounded.
+const BASELINE_MEMORY_FRAMES: f64 = 3000.0;
+/// Speech an utterance needs before it is looked at mid-way (`during`): enough voiced
+/// frames for a pitch median.
+const SOUNDING_MIN_FRAMES: u32 = 100;
+/// Parts of calm utterances heard before utterances are looked at mid-way: a few seconds.
+const OPENING_MIN_FRAMES: f64 = 500.0;
+/// Looks at one utterance kept to learn from at its end (a long utterance's first ones).
+const SOUNDED_KEPT: usize = 30;
+/// Once the baseline is full it adapts only to speech this close to it (score): a customer
+/// growing tense step by step must not carry the baseline up with them.
+const ADAPT_BELOW: f32 = 0.1;
+/// Another voice: pitch moved at least this far from the baseline (semitones; a woman and a
+/// man on one line differ by about an octave, 12)...
+const NEW_VOICE_PITCH_ST: f32 = 6.0;
+/// ...while vocal effort rose less than this share of it (dB per semitone, less
+/// `NEW_VOICE_EFFORT_SLACK_DB`): on EmoDB an angry voice raised its pitch 7-10 semitones and
+/// its effort 4-6 dB; a voice of the other sex differs by 8-15 semitones at -2..+3 dB.
+const NEW_VOICE_EFFORT_PER_ST: f32 = 0.35;
+const NEW_VOICE_EFFORT_SLACK_DB: f32 = 1.5;
+/// Voiced speech the baseline needs before a pitch jump can be told to be another voice.
+const NEW_VOICE_MIN_VOICED_FRAMES: f64 = 100.0;
+
 /// Earlier utterances a repeated complaint is looked for in: the last few minutes of a
 /// customer's talk (a repeat is a complaint coming back, not a word from an hour ago), and a
 /// bound on memory and time however long the call.
@@ -111,6 +152,14 @@ pub struct TensionTracker {
     /// Words and seconds of speech in the baseline, for the speaking rate.
     base_words: f32,
     base_secs: f32,
+    /// An utterance in a voice unlike the baseline's, waiting for a second like it.
+    voice_candidate: Option<Prosody>,
+    /// The parts heard so far of the customer's calm utterances (see `during`).
+    opening: BaselineSums,
+    /// What `during` saw of the utterance going on.
+    sounded: Vec<Prosody>,
+    /// The running score before `during` raised it in the utterance going on.
+    provisional_from: Option<f32>,
 }
 
 /// Words that carry the complaint: four letters or more, not the commonest function words.
@@ -141,6 +190,21 @@ struct BaselineSums {
 }
 
 impl BaselineSums {
+    /// Fade the remembered speech so that, with `incoming` frames added, it holds at most
+    /// `BASELINE_MEMORY_FRAMES`.
+    fn fade_for(&mut self, incoming: f64) {
+        let total = self.frames + incoming;
+        if total > BASELINE_MEMORY_FRAMES && self.frames > 0.0 {
+            let keep = ((BASELINE_MEMORY_FRAMES - incoming) / self.frames).clamp(0.0, 1.0);
+            self.level *= keep;
+            self.effort *= keep;
+            self.frames *= keep;
+            self.f0 *= keep;
+            self.range *= keep;
+            self.voiced_frames *= keep;
+        }
+    }
+
     fn add(&mut self, p: &Prosody) {
         let n = p.frames as f64;
         self.level += p.level_db as f64 * n;
@@ -178,6 +242,10 @@ impl TensionTracker {
             said_before: VecDeque::with_capacity(SAID_BEFORE),
             base_words: 0.0,
             base_secs: 0.0,
+            voice_candidate: None,
+            opening: BaselineSums::default(),
+            sounded: Vec::with_capacity(SOUNDED_KEPT),
+            provisional_from: None,
         }
     }
 
@@ -201,12 +269,23 @@ impl TensionTracker {
         start_ms: u64,
         end_ms: u64,
     ) -> UtteranceTension {
+        let voice = self.which_voice(prosody);
+        let new_voice = voice == Voice::New;
         let w = &self.cfg.weights;
         let delta = match self.base.get() {
+            // A voice not yet known to be another: how it sounds is not measured against
+            // someone else's baseline (its words still count).
+            Some(_) if voice == Voice::Unsure => AcousticDelta::default(),
             Some(b) => delta_between(prosody, &b),
             None => AcousticDelta::default(),
         };
         let (acoustic, mut reasons) = acoustic_score(&delta, w);
+        if new_voice {
+            reasons.insert(
+                0,
+                "another voice on the line (its own baseline starts anew)".into(),
+            );
+        }
         let n_words = text.split_whitespace().count() as f32;
         let secs = end_ms.saturating_sub(start_ms) as f32 / 1000.0;
         let mut delta = delta;
@@ -248,7 +327,13 @@ impl TensionTracker {
         if behaviour.repeating {
             reasons.push("repeated the complaint".into());
         }
-        self.learn_baseline(prosody, escalation, score, n_words, secs);
+        if voice != Voice::Unsure {
+            self.learn_baseline(prosody, escalation, score, n_words, secs);
+        }
+        self.sounded.clear();
+        if let Some(before) = self.provisional_from.take() {
+            self.running = before;
+        }
         let change = self.smooth(score, &reasons);
         UtteranceTension {
             score: (score * 100.0).round() / 100.0,
@@ -261,6 +346,41 @@ impl TensionTracker {
             },
             change,
         }
+    }
+
+    /// How the customer's utterance going on sounds so far: the level may rise on it (never
+    /// fall: the utterance's end decides that), so a voice rising in a long utterance shows
+    /// within a second or two. The part heard so far is measured against the same parts of
+    /// the customer's calm utterances (`opening`), not against whole ones: a phrase starts
+    /// higher and louder than it ends, so the first seconds of any utterance would read as
+    /// raised. Words, rate and behaviour wait for the utterance's end, and neither
+    /// baseline learns from it until then.
+    pub fn during(&mut self, prosody: &Prosody) -> Option<LevelChange> {
+        if self.sounded.len() < SOUNDED_KEPT {
+            self.sounded.push(*prosody);
+        }
+        if self.opening.frames < OPENING_MIN_FRAMES || prosody.frames < SOUNDING_MIN_FRAMES {
+            return None;
+        }
+        let b = self.opening.get()?;
+        let d = delta_between(prosody, &b);
+        if prosody.f0_median_hz.is_none()
+            || another_voice_than(&d)
+            || self.voice_candidate.is_some()
+        {
+            return None;
+        }
+        let (score, reasons) = acoustic_score(&d, &self.cfg.weights);
+        // Part of an utterance is little speech to judge on: its cues must agree (two or
+        // more), where one alone (a pitch jump, which may be an octave error) waits for
+        // the end.
+        if score <= self.running || reasons.len() < 2 {
+            return None;
+        }
+        // Provisional: the utterance's end starts again from the running score before it,
+        // so the same speech does not count twice.
+        self.provisional_from.get_or_insert(self.running);
+        self.smooth(score, &reasons)
     }
 
     /// Speaking rate against the baseline's: its raw evidence, and `delta.rate_pct`.
@@ -307,8 +427,54 @@ impl TensionTracker {
         }
     }
 
-    /// The first calm stretch becomes the baseline: the first utterance always (there is
-    /// nothing to compare it with), then those without escalation until it is long enough.
+    /// Whether this utterance is the baseline's voice. One utterance unlike it (pitch moved
+    /// by `NEW_VOICE_PITCH_ST` or more, vocal effort far less than a tense voice's would) is
+    /// `Unsure`: people do read a line in another voice. A second one like the first is
+    /// another voice taking the line: the baseline starts anew from the two.
+    fn which_voice(&mut self, prosody: &Prosody) -> Voice {
+        let unlike = |b: &Prosody, base_voiced: f64| {
+            if base_voiced < NEW_VOICE_MIN_VOICED_FRAMES || prosody.f0_median_hz.is_none() {
+                return false;
+            }
+            another_voice_than(&delta_between(prosody, b))
+        };
+        let Some(b) = self.base.get() else {
+            return Voice::Same;
+        };
+        if !unlike(&b, self.base.voiced_frames) {
+            self.voice_candidate = None;
+            return Voice::Same;
+        }
+        let like_candidate = self.voice_candidate.is_some_and(|c| {
+            let d = delta_between(prosody, &c);
+            d.pitch_st.abs() < NEW_VOICE_PITCH_ST / 2.0
+        });
+        match self.voice_candidate.take() {
+            Some(c) if like_candidate => {
+                self.restart_baseline();
+                self.base.add(&c);
+                self.base_frames = c.frames.max(1);
+                Voice::New
+            }
+            _ => {
+                self.voice_candidate = Some(*prosody);
+                Voice::Unsure
+            }
+        }
+    }
+
+    fn restart_baseline(&mut self) {
+        self.base = BaselineSums::default();
+        self.opening = BaselineSums::default();
+        self.base_frames = 0;
+        self.base_words = 0.0;
+        self.base_secs = 0.0;
+    }
+
+    /// Learn the baseline from the customer's calmest-sounding speech: the first utterance
+    /// (there is nothing to compare it with), then those that sound calm against it. When
+    /// the baseline itself would sound tense against this utterance (at `elevated_on` or
+    /// more), it was learnt from tense speech: it starts again from this one.
     fn learn_baseline(
         &mut self,
         prosody: &Prosody,
@@ -317,15 +483,36 @@ impl TensionTracker {
         n_words: f32,
         secs: f32,
     ) {
-        let first = self.base_frames == 0;
-        if first
-            || (self.base_frames < self.cfg.baseline_ms / 10
-                && escalation.is_empty()
-                && score < self.cfg.elevated_on)
-        {
+        // Judged on the voice (pitch, range, effort), not on loudness: a customer who moves
+        // away from the microphone is not calmer.
+        let calmer = self.base.get().is_some_and(|b| {
+            let d = AcousticDelta {
+                level_db: 0.0,
+                ..delta_between(&b, prosody)
+            };
+            acoustic_score(&d, &self.cfg.weights).0 >= self.cfg.elevated_on
+        });
+        if calmer {
+            self.restart_baseline();
+        }
+        let learning = self.base_frames < self.cfg.baseline_ms / 10;
+        let sounds_calm = escalation.is_empty()
+            && score
+                < if learning {
+                    self.cfg.elevated_on
+                } else {
+                    ADAPT_BELOW
+                };
+        if self.base_frames == 0 || sounds_calm {
+            // Once the baseline is full, older speech fades as new calm speech comes in.
+            self.base.fade_for(prosody.frames as f64);
             self.base.add(prosody);
-            self.base_frames += prosody.frames.max(1);
-            if n_words >= 3.0 {
+            for p in &self.sounded {
+                self.opening.fade_for(p.frames as f64);
+                self.opening.add(p);
+            }
+            self.base_frames = self.base_frames.saturating_add(prosody.frames.max(1));
+            if n_words >= 3.0 && learning {
                 self.base_words += n_words;
                 self.base_secs += secs;
             }
@@ -364,6 +551,16 @@ impl TensionTracker {
             }
         })
     }
+}
+
+/// Whose voice an utterance is, against the baseline's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Voice {
+    Same,
+    /// Unlike the baseline's voice, once: not yet known to be another.
+    Unsure,
+    /// Another voice took the line (its second utterance): the baseline starts anew.
+    New,
 }
 
 /// What the customer did in one utterance, besides how they sounded and what they said.
@@ -492,5 +689,130 @@ mod tests {
         let cues = crate::detect::cues::find(&lx, line);
         t.utterance(&angry, &cues.escalation, 0, line, at, at + 3200);
         assert_ne!(t.level(), Level::Calm);
+    }
+
+    #[test]
+    fn a_customer_angry_from_the_first_word_is_not_their_own_baseline() {
+        let mut t = TensionTracker::new(&TensionSettings::default());
+        let angry = voice(260.0, 7.0, -19.0, -7.0);
+        let calm = voice(200.0, 4.0, -25.0, -12.0);
+        let mut at = 0;
+        let mut say = |t: &mut TensionTracker, p: &Prosody| {
+            at += 4000;
+            t.utterance(p, &[], 0, "", at, at + 3000)
+        };
+        for _ in 0..3 {
+            say(&mut t, &angry);
+        }
+        // The first calm words show the opening was not this customer's calm.
+        assert!(say(&mut t, &calm).score < 0.1);
+        let again = say(&mut t, &angry);
+        assert!(again.score >= 0.6, "{again:?}");
+        assert!(
+            again
+                .change
+                .as_ref()
+                .is_some_and(|c| c.reason.contains("pitch up")),
+            "{again:?}"
+        );
+    }
+
+    #[test]
+    fn another_voice_on_the_line_starts_its_own_baseline() {
+        let mut t = TensionTracker::new(&TensionSettings::default());
+        let man = voice(110.0, 5.0, -25.0, -12.0);
+        let woman = voice(220.0, 5.0, -24.0, -11.5);
+        let mut at = 0;
+        let mut say = |t: &mut TensionTracker, p: &Prosody| {
+            at += 4000;
+            t.utterance(p, &[], 0, "", at, at + 3000)
+        };
+        for _ in 0..3 {
+            say(&mut t, &man);
+        }
+        // An octave higher at the same effort: another person, not a raised voice.
+        for k in 0..4 {
+            let u = say(&mut t, &woman);
+            assert!(u.score < 0.1 && u.change.is_none(), "utterance {k}: {u:?}");
+        }
+        assert_eq!(t.level(), Level::Calm);
+        // Her own tension is measured against her own calm.
+        let tense = say(&mut t, &voice(290.0, 8.0, -19.0, -6.5));
+        let change = tense.change.clone().expect("a level change");
+        assert!(
+            tense.delta.pitch_st > 4.0 && tense.delta.pitch_st < 6.0,
+            "{tense:?}"
+        );
+        assert!(change.level >= Level::Elevated, "{change:?}");
+    }
+
+    #[test]
+    fn a_raised_voice_is_not_taken_for_another_voice() {
+        let mut t = TensionTracker::new(&TensionSettings::default());
+        let calm = voice(110.0, 5.0, -25.0, -12.0);
+        for k in 0..3 {
+            t.utterance(&calm, &[], 0, "", k * 4000, k * 4000 + 3000);
+        }
+        // 8 semitones up with the effort of a strained voice: the same person, shouting.
+        let u = t.utterance(&voice(175.0, 8.0, -18.0, -6.0), &[], 0, "", 12000, 15000);
+        assert!(u.delta.pitch_st > 7.0 && u.score >= 0.6, "{u:?}");
+    }
+
+    #[test]
+    fn the_baseline_keeps_adapting_within_a_bounded_memory() {
+        let mut t = TensionTracker::new(&TensionSettings::default());
+        for k in 0..500u64 {
+            // The line's level drifts down 2 dB over the call; the voice stays calm.
+            let level = -25.0 - 2.0 * k as f32 / 500.0;
+            t.utterance(
+                &voice(200.0, 4.0, level, -12.0),
+                &[],
+                0,
+                "",
+                k * 4000,
+                k * 4000 + 3000,
+            );
+        }
+        assert!(
+            t.base.frames <= BASELINE_MEMORY_FRAMES + 1.0,
+            "{}",
+            t.base.frames
+        );
+        let level = t.base.get().unwrap().level_db;
+        assert!(level < -26.0, "the baseline followed the drift: {level}");
+    }
+
+    #[test]
+    fn a_long_utterance_rises_before_it_ends_when_its_cues_agree() {
+        let mut t = TensionTracker::new(&TensionSettings::default());
+        let calm = voice(200.0, 4.0, -25.0, -12.0);
+        // Calm utterances, looked at once a second as the engine does: the baseline for
+        // the parts heard so far.
+        for k in 0..4u64 {
+            for s in 1..=3 {
+                let part = Prosody {
+                    frames: 100 * s,
+                    ..voice(205.0, 4.0, -24.0, -12.0)
+                };
+                assert!(t.during(&part).is_none());
+            }
+            t.utterance(&calm, &[], 0, "", k * 5000, k * 5000 + 4000);
+        }
+        // One cue alone, mid-way (a pitch jump): waits for the end.
+        let pitch_only = Prosody {
+            frames: 150,
+            ..voice(290.0, 4.0, -24.0, -12.0)
+        };
+        assert!(t.during(&pitch_only).is_none());
+        // Raised and strained: the level rises a second and a half in.
+        let tense = Prosody {
+            frames: 150,
+            ..voice(270.0, 6.0, -18.0, -7.0)
+        };
+        let change = t.during(&tense).expect("a rise mid-utterance");
+        assert!(change.level >= Level::Elevated, "{change:?}");
+        // The utterance's end is scored as ever.
+        let end = t.utterance(&voice(265.0, 6.0, -18.0, -7.0), &[], 0, "", 20000, 24000);
+        assert!(end.score >= 0.6, "{end:?}");
     }
 }

@@ -293,6 +293,7 @@ impl Engine {
                 level: levels[s.index()],
             }
         });
+        self.sound_customer_so_far();
         let mut bodies = Vec::new();
         self.conversation.frame(index, &views, &mut bodies);
         for b in bodies {
@@ -313,6 +314,22 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// Once a second into a customer utterance, how it sounds so far goes to the tension
+    /// model, so a voice rising in a long utterance shows before the utterance ends.
+    fn sound_customer_so_far(&mut self) {
+        let now_ms = self.now_ms();
+        let Some(r) = self.tracks[Speaker::Customer.index()].recording.as_mut() else {
+            return;
+        };
+        let secs = r.prosody.frames() / 100;
+        if secs <= r.sounded_secs || r.paused_at.is_some() {
+            return;
+        }
+        r.sounded_secs = secs;
+        let prosody = r.prosody.clone().finish();
+        self.stream.sounding(now_ms, prosody);
     }
 
     fn speech_ended(&mut self, s: Speaker, start: u64, end: u64) {
@@ -352,7 +369,7 @@ impl Engine {
     /// Send a recording that ends at `end_frame` to whisper, and hold its place.
     fn submit(&mut self, s: Speaker, mut r: Recording, end_frame: u64, partial: bool) {
         let speech_ms = frames_to_ms(end_frame.saturating_sub(r.speech_start));
-        if speech_ms < self.cfg.asr.min_utterance_ms as u64 || !self.transcripts.enabled() {
+        if speech_ms < self.cfg.asr.min_utterance_ms as u64 {
             return;
         }
         let level_db = utterance::mean_level(&r.levels);
@@ -395,6 +412,16 @@ impl Engine {
         while let Some(slot) = self.stream.next(|id| self.transcripts.answered(id)) {
             match slot {
                 Slot::Ready(e) => self.deliver(*e, out),
+                Slot::Sounding { t_ms, prosody } => {
+                    if let Some(c) = self.tension.during(&prosody) {
+                        let body = EventBody::Tension {
+                            level: c.level,
+                            score: c.score,
+                            reason: c.reason,
+                        };
+                        self.deliver(Event::new(t_ms, body), out);
+                    }
+                }
                 Slot::Utterance(id) => {
                     for e in self.utterance_events(id) {
                         self.deliver(e, out);

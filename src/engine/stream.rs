@@ -3,6 +3,7 @@
 //! is what keeps a replay's events the same at any speed.
 
 use crate::contract::Event;
+use crate::signal::Prosody;
 use std::collections::VecDeque;
 
 /// One place in the stream.
@@ -10,6 +11,12 @@ pub enum Slot {
     Ready(Box<Event>),
     /// The utterance with this id goes here, once its transcript is back.
     Utterance(u64),
+    /// How the customer's utterance going on sounds so far, at `t_ms`: its tension is
+    /// looked at here, in stream order, after every earlier utterance was scored.
+    Sounding {
+        t_ms: u64,
+        prosody: Prosody,
+    },
 }
 
 #[derive(Default)]
@@ -22,6 +29,10 @@ impl Stream {
         self.queue.push_back(Slot::Ready(Box::new(e)));
     }
 
+    pub fn sounding(&mut self, t_ms: u64, prosody: Prosody) {
+        self.queue.push_back(Slot::Sounding { t_ms, prosody });
+    }
+
     pub fn hold(&mut self, id: u64) {
         self.queue.push_back(Slot::Utterance(id));
     }
@@ -30,7 +41,7 @@ impl Stream {
     /// filled. None while the front waits.
     pub fn next(&mut self, answered: impl Fn(u64) -> bool) -> Option<Slot> {
         match self.queue.front()? {
-            Slot::Ready(_) => self.queue.pop_front(),
+            Slot::Ready(_) | Slot::Sounding { .. } => self.queue.pop_front(),
             Slot::Utterance(id) if answered(*id) => self.queue.pop_front(),
             Slot::Utterance(_) => None,
         }

@@ -25,6 +25,8 @@ pub struct Recording {
     pub prosody: ProsodyAccumulator,
     /// Frame at which the last partial transcript was asked for.
     pub last_partial: u64,
+    /// Seconds of speech at which the customer's tension was last looked at mid-utterance.
+    pub sounded_secs: u32,
     /// Speech has paused (it ended at this frame); if it resumes within
     /// `asr.join_pause_ms` the utterance goes on, otherwise it goes to whisper as it is.
     pub paused_at: Option<u64>,
@@ -132,6 +134,7 @@ impl SpeakerTrack {
             levels: vec![level; frames_in],
             prosody: ProsodyAccumulator::default(),
             last_partial: 0,
+            sounded_secs: 0,
             paused_at: None,
             partial_from: 0,
         });
@@ -208,6 +211,7 @@ impl SpeakerTrack {
             levels: r.levels[cut.min(n)..].to_vec(),
             prosody: ProsodyAccumulator::default(),
             last_partial: 0,
+            sounded_secs: 0,
             paused_at: None,
             partial_from: 0,
         };
@@ -244,6 +248,7 @@ impl SpeakerTrack {
             levels: r.levels.clone(),
             prosody: ProsodyAccumulator::default(),
             last_partial: frame,
+            sounded_secs: 0,
             paused_at: None,
             partial_from: 0,
         })

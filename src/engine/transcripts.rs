@@ -2,7 +2,9 @@
 //! out, and (live) the backlog of finals waiting for room when whisper is behind.
 
 use super::utterance::PendingUtterance;
-use crate::asr::{Loudness, TranscriberPool, TranscriptionRequest, TranscriptionResult};
+use crate::asr::{
+    Loudness, TranscriberPool, Transcript, TranscriptionRequest, TranscriptionResult,
+};
 use crate::contract::Speaker;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -25,7 +27,7 @@ pub enum Submitted {
     Sent,
     /// Live: whisper is behind; it waits in the backlog (the first to wait says so).
     Behind,
-    /// Not transcribed: too short, no transcription, or a partial whisper had no room for.
+    /// Not transcribed: a partial with no transcription, or one whisper had no room for.
     Skipped,
 }
 
@@ -77,11 +79,27 @@ impl Transcripts {
         audio: Vec<f32>,
         loudness: Loudness,
     ) -> Submitted {
-        let Some(pool) = &self.pool else {
-            return Submitted::Skipped;
-        };
         let id = self.next_id;
         self.next_id += 1;
+        let Some(pool) = &self.pool else {
+            if u.partial {
+                return Submitted::Skipped;
+            }
+            // Transcription is off (`--no-transcribe`): the utterance still takes its place,
+            // without words, so what needs only its sound (the customer's tension) is there.
+            let untranscribed = Transcript {
+                dropped: Some("not_transcribed"),
+                ..Transcript::default()
+            };
+            self.pending.insert(
+                id,
+                PendingUtterance {
+                    transcript: Some(Ok(untranscribed)),
+                    ..u
+                },
+            );
+            return Submitted::PlaceNow(id);
+        };
         let request = TranscriptionRequest {
             id,
             speaker: u.speaker,
