@@ -29,6 +29,8 @@ if [ "${1:-}" = "--test" ]; then
   # (dpkg-dev for its library dependencies) and its menu entries checked
   # (desktop-file-utils).
   pkgs+=(strace dpkg-dev desktop-file-utils)
+  # Sharded batch runs under a real scheduler: a single-node Slurm the test starts itself.
+  pkgs+=(munge slurmctld slurmd slurm-client)
 fi
 
 missing=()

@@ -4,13 +4,18 @@
 use crate::asr::{Loudness, Transcribe, WhisperModel, model};
 use crate::audio::devices;
 use crate::config::{Config, Effective};
+use crate::contract::Speaker;
 use crate::contract::text::normalise;
 use crate::contract::time::{FRAME, frames_to_ms};
+use crate::live::inputs::{self, Route};
 use crate::playbook::Playbook;
 use crate::signal::activity::{ActivityDetector, Transition};
 use serde::Serialize;
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// How long each device is listened to: long enough for a few of its periods.
+const LISTEN: Duration = Duration::from_millis(800);
 
 /// Two seconds of real read speech, built into the binary so the check needs no file
 /// beside it: LibriSpeech test-clean 1089-134691-0000 (CC BY 4.0, see
@@ -53,7 +58,7 @@ fn fail(name: &'static str, detail: String, fix: &str) -> Check {
 }
 
 /// Run every check.
-pub fn run(eff: &Effective, playbook: Option<&Path>) -> Vec<Check> {
+pub fn run(eff: &Effective, playbook: Option<&Path>, headless: bool) -> Vec<Check> {
     let cfg = &eff.config;
     let mut out = Vec::new();
     out.push(pass(
@@ -98,6 +103,7 @@ pub fn run(eff: &Effective, playbook: Option<&Path>) -> Vec<Check> {
         },
     });
     out.extend(devices::with_stderr_caught(|| audio(eff)));
+    out.push(overlay_check(headless));
     out.push(cpu());
     out.push(writable(&cfg.log));
     out
@@ -237,45 +243,132 @@ fn audio(eff: &Effective) -> Vec<Check> {
         }
     };
     let mut out = vec![pass("audio host", host.id().name().to_string())];
-    let wanted: Vec<(&'static str, Option<String>)> = match &cap.stereo {
-        Some(s) => vec![("audio: call device", Some(s.clone()))],
+    let wanted: Vec<(&'static str, Option<String>, Route)> = match &cap.stereo {
+        Some(s) => {
+            let (agent, customer) = cap.agent_channel.indices();
+            vec![(
+                "audio: call device",
+                Some(s.clone()),
+                Route::Split { agent, customer },
+            )]
+        }
         None => vec![
             (
                 "audio: agent device",
                 cap.agent.clone().or_else(|| devices::default_agent(&host)),
+                Route::Mono(Speaker::Agent),
             ),
             (
                 "audio: customer device",
                 cap.customer
                     .clone()
                     .or_else(|| devices::default_customer(&host)),
+                Route::Mono(Speaker::Customer),
             ),
         ],
     };
-    for (name, w) in wanted {
+    for (name, w, route) in wanted {
         out.push(match w {
             None => fail(
                 name,
                 "none configured and the system has no default".into(),
                 "set it in [capture] (`hearken devices` lists the names)",
             ),
-            Some(w) => match devices::find(&host, &w) {
-                Ok((_, i)) => pass(
-                    name,
-                    format!(
-                        "\"{}\": {} ch, {} Hz, {}",
-                        i.id, i.channels, i.sample_rate, i.format
-                    ),
-                ),
-                Err(e) => fail(
-                    name,
-                    e.to_string(),
-                    "plug the device in, or set [capture] to one `hearken devices` lists",
-                ),
-            },
+            Some(w) => device_check(name, &host, &w, route),
         });
     }
     out
+}
+
+/// Open a device as `hearken live` would, listen for `LISTEN`, and say what arrived: its
+/// format, how much audio and how loud. Nothing is kept: the samples are only summed.
+fn device_check(name: &'static str, host: &cpal::Host, wanted: &str, route: Route) -> Check {
+    let info = match devices::find(host, wanted) {
+        Ok((_, i)) => i,
+        Err(e) => {
+            return fail(
+                name,
+                e.to_string(),
+                "plug the device in, or set [capture] to one `hearken devices` lists",
+            );
+        }
+    };
+    let format = format!(
+        "\"{}\": {} ch, {} Hz, {}",
+        info.id, info.channels, info.sample_rate, info.format
+    );
+    let open = match inputs::open(host, wanted, route) {
+        Ok(o) => o,
+        Err(e) => {
+            return fail(
+                name,
+                format!("{format}; it is there but does not open: {e}"),
+                "close what holds the device, or set [capture] to one `hearken devices` lists",
+            );
+        }
+    };
+    let (mut samples, mut sum_sq, mut peak) = (0u64, 0f64, 0f32);
+    let until = Instant::now() + LISTEN;
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        let Ok(block) = open.queue.blocks.recv_timeout(left) else {
+            break;
+        };
+        for &x in &block.samples[..block.len] {
+            sum_sq += (x as f64) * (x as f64);
+            peak = peak.max(x.abs());
+        }
+        samples += block.len as u64;
+        let _ = open.queue.recycle.send(block);
+    }
+    drop(open);
+    let channels = info.channels.max(1) as u64;
+    let secs = samples as f64 / channels as f64 / info.sample_rate.max(1) as f64;
+    if samples == 0 {
+        return fail(
+            name,
+            format!(
+                "{format}; opened, but no audio arrived in {:.1} s",
+                LISTEN.as_secs_f64()
+            ),
+            "the device may be suspended or held by another program: check the sound settings, then run `hearken check` again",
+        );
+    }
+    let db = |x: f64| 20.0 * x.max(1e-10).log10();
+    let level = if peak == 0.0 {
+        "digital silence (nothing playing, or muted)".to_string()
+    } else {
+        format!(
+            "level {:.0} dBFS (peak {:.0})",
+            db((sum_sq / samples as f64).sqrt()),
+            db(peak as f64)
+        )
+    };
+    pass(
+        name,
+        format!(
+            "{format}; opened, {secs:.2} s of audio arrived in {:.1} s, {level}; nothing kept",
+            LISTEN.as_secs_f64(),
+        ),
+    )
+}
+
+/// Whether the overlay can open here: a window opened for a moment, on this session's
+/// display, with OpenGL.
+fn overlay_check(headless: bool) -> Check {
+    if headless {
+        return pass(
+            "overlay",
+            "not checked (--headless: this machine runs without the overlay)".into(),
+        );
+    }
+    match crate::overlay::try_open() {
+        Ok(found) => pass("overlay", found),
+        Err(e) => fail(
+            "overlay",
+            e,
+            "run the check in the agent's desktop session; without a GPU driver install Mesa (libgl1-mesa-dri); on a machine without the overlay run `hearken check --headless` (and `hearken live --headless`)",
+        ),
+    }
 }
 
 /// The instruction sets the portable build (`packaging/build-deb.sh`, `GGML_NATIVE=OFF`)

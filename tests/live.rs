@@ -386,6 +386,83 @@ fn devices_lists_the_monitors_with_config_to_paste() {
     }
 }
 
+/// `check` opens each configured device as `live` does and listens: audio arrives from both
+/// monitors, with its format and level; a stereo setup on a one-channel device does not open.
+#[test]
+fn check_opens_each_device_and_hears_it() {
+    let _one = serial();
+    let pulse = Pulse::start(&[&AGENT_LINE, &CUSTOMER_LINE]);
+    let dir = pulse.path("check");
+    std::fs::create_dir_all(&dir).unwrap();
+    let check = |config: &str| {
+        let cfg = dir.join("c.toml");
+        std::fs::write(&cfg, config).unwrap();
+        let mut c = Command::new(env!("CARGO_BIN_EXE_hearken"));
+        pulse.env(&mut c);
+        let out = c
+            .current_dir(root())
+            .arg("--config")
+            .arg(&cfg)
+            .args(["check", "--json"])
+            .output()
+            .unwrap();
+        let checks: Vec<Value> = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        checks
+    };
+    let two = check(&format!(
+        "[capture]\nhost = \"pulseaudio\"\nagent = \"{}\"\ncustomer = \"{}\"\n",
+        AGENT_LINE.monitor(),
+        CUSTOMER_LINE.monitor()
+    ));
+    for (name, device, format) in [
+        (
+            "audio: agent device",
+            AGENT_LINE.monitor(),
+            "1 ch, 48000 Hz",
+        ),
+        (
+            "audio: customer device",
+            CUSTOMER_LINE.monitor(),
+            "2 ch, 44100 Hz",
+        ),
+    ] {
+        let c = two.iter().find(|c| c["name"] == name).unwrap();
+        let detail = c["detail"].as_str().unwrap();
+        assert_eq!(c["ok"], true, "{c}");
+        assert!(
+            detail.contains(&device) && detail.contains(format),
+            "{detail}"
+        );
+        // A monitor of a silent sink delivers silence: audio arrived, at a very low level.
+        let secs: f64 = detail
+            .split("opened, ")
+            .nth(1)
+            .and_then(|r| r.split(" s of audio arrived").next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no amount of audio in {detail:?}"));
+        assert!(secs > 0.3, "{detail}");
+        assert!(
+            detail.contains("digital silence") && detail.contains("nothing kept"),
+            "{detail}"
+        );
+    }
+    let stereo = check(&format!(
+        "[capture]\nhost = \"pulseaudio\"\nstereo = \"{}\"\n",
+        AGENT_LINE.monitor()
+    ));
+    let c = stereo
+        .iter()
+        .find(|c| c["name"] == "audio: call device")
+        .unwrap();
+    assert_eq!(c["ok"], false, "{c}");
+    assert!(
+        c["detail"].as_str().unwrap().contains("does not open")
+            && c["detail"].as_str().unwrap().contains("one channel"),
+        "{c}"
+    );
+}
+
 /// The capture callback `hearken live` installs runs under the allocation guard: a debug
 /// build made to allocate there (a seam for this test only) aborts at once and says so, and
 /// the same session without it captures to its end, as every live test here does.

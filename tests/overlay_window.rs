@@ -254,3 +254,59 @@ fn after_the_call_the_window_shows_its_card() {
     }
     drop(app);
 }
+
+/// `hearken check` opens a window for a moment on the session's display and says what drew
+/// it; without a display the overlay line fails and says what to do; `--headless` leaves it.
+#[test]
+fn check_opens_a_window_or_says_why_it_cannot() {
+    let desktop = Desktop::start();
+    let line = |c: &mut Command| {
+        let out = c
+            .current_dir(root())
+            .env_remove("HEARKEN_MODEL")
+            .env(
+                "HEARKEN_MACHINE_CONFIG",
+                "/nonexistent/hearken-machine.toml",
+            )
+            .env("HEARKEN_USER_CONFIG", "/nonexistent/hearken-user.toml")
+            .output()
+            .unwrap();
+        let checks: Vec<serde_json::Value> =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+        checks
+            .into_iter()
+            .find(|c| c["name"] == "overlay")
+            .expect("an overlay line")
+    };
+    let bin = env!("CARGO_BIN_EXE_hearken");
+    let on_screen = line(desktop.command(bin).args(["check", "--json"]));
+    assert_eq!(on_screen["ok"], true, "{on_screen}");
+    let detail = on_screen["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("drew a frame") && detail.contains("OpenGL renderer"),
+        "{detail}"
+    );
+    let nowhere = line(
+        Command::new(bin)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .args(["check", "--json"]),
+    );
+    assert_eq!(nowhere["ok"], false, "{nowhere}");
+    assert!(
+        nowhere["detail"].as_str().unwrap().contains("no display")
+            && nowhere["fix"].as_str().unwrap().contains("--headless"),
+        "{nowhere}"
+    );
+    let headless =
+        line(
+            Command::new(bin)
+                .env_remove("DISPLAY")
+                .args(["check", "--json", "--headless"]),
+        );
+    assert_eq!(headless["ok"], true, "{headless}");
+    assert!(
+        headless["detail"].as_str().unwrap().contains("not checked"),
+        "{headless}"
+    );
+}

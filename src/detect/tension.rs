@@ -113,6 +113,8 @@ const CALM_CUE_SHARE: f32 = 0.35;
 /// Speech the baseline remembers once full: older speech fades out in proportion, so the
 /// baseline follows a caller who settles over a long call, and its state stays bounded.
 const BASELINE_MEMORY_FRAMES: f64 = 3000.0;
+/// Words an utterance needs for its speaking rate to count (twice as many in the baseline).
+const RATE_MIN_WORDS: f32 = 8.0;
 /// Speech an utterance needs before it is looked at mid-way (`during`): enough voiced
 /// frames for a pitch median.
 const SOUNDING_MIN_FRAMES: u32 = 100;
@@ -328,7 +330,7 @@ impl TensionTracker {
             reasons.push("repeated the complaint".into());
         }
         if voice != Voice::Unsure {
-            self.learn_baseline(prosody, escalation, score, n_words, secs);
+            self.learn_baseline(prosody, escalation, acoustic, n_words, secs);
         }
         self.sounded.clear();
         if let Some(before) = self.provisional_from.take() {
@@ -392,7 +394,13 @@ impl TensionTracker {
         reasons: &mut Vec<String>,
     ) -> f32 {
         let w = &self.cfg.weights;
-        if !(n_words >= 3.0 && secs > 0.5 && self.base_words >= 5.0 && self.base_secs > 0.0) {
+        // A rate from a handful of words is noise ("speaking 100% faster" for five quick
+        // words): the utterance and the baseline both need enough of them.
+        if !(n_words >= RATE_MIN_WORDS
+            && secs >= 2.0
+            && self.base_words >= 2.0 * RATE_MIN_WORDS
+            && self.base_secs > 0.0)
+        {
             return 0.0;
         }
         let pct = 100.0 * ((n_words / secs) / (self.base_words / self.base_secs) - 1.0);
@@ -475,11 +483,15 @@ impl TensionTracker {
     /// (there is nothing to compare it with), then those that sound calm against it. When
     /// the baseline itself would sound tense against this utterance (at `elevated_on` or
     /// more), it was learnt from tense speech: it starts again from this one.
+    ///
+    /// Whether an utterance sounds calm is its `acoustic` score: the baseline is how the
+    /// voice sounds, so a calm-sounding utterance that repeats an earlier complaint or is
+    /// quick with its words still teaches it (words of escalation keep it out).
     fn learn_baseline(
         &mut self,
         prosody: &Prosody,
         escalation: &[String],
-        score: f32,
+        acoustic: f32,
         n_words: f32,
         secs: f32,
     ) {
@@ -497,7 +509,7 @@ impl TensionTracker {
         }
         let learning = self.base_frames < self.cfg.baseline_ms / 10;
         let sounds_calm = escalation.is_empty()
-            && score
+            && acoustic
                 < if learning {
                     self.cfg.elevated_on
                 } else {
@@ -512,9 +524,14 @@ impl TensionTracker {
                 self.opening.add(p);
             }
             self.base_frames = self.base_frames.saturating_add(prosody.frames.max(1));
-            if n_words >= 3.0 && learning {
+            if n_words >= 3.0 {
                 self.base_words += n_words;
                 self.base_secs += secs;
+                // The rate fades like the rest of the baseline: the last minute of it.
+                if self.base_secs > 60.0 {
+                    self.base_words *= 60.0 / self.base_secs;
+                    self.base_secs = 60.0;
+                }
             }
         }
     }

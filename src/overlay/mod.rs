@@ -9,4 +9,4 @@ pub mod view;
 pub mod window;
 
 pub use state::OverlayState;
-pub use window::{Beside, OverlaySink, channel, run, run_beside};
+pub use window::{Beside, OverlaySink, channel, run, run_beside, try_open};

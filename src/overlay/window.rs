@@ -204,3 +204,61 @@ pub fn run(
     )
     .map_err(|e| e.to_string())
 }
+
+/// Open a small window for a moment and close it again: whether this session can show the
+/// overlay (a display, a window, OpenGL), for `hearken check`. What it found, or why not.
+/// Must be called on the main thread, once per process (a window system allows one event
+/// loop).
+pub fn try_open() -> Result<String, String> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let display = env("WAYLAND_DISPLAY")
+        .map(|d| format!("Wayland display {d}"))
+        .or_else(|| env("DISPLAY").map(|d| format!("X11 display {d}")))
+        .ok_or("no display: neither DISPLAY nor WAYLAND_DISPLAY is set")?;
+    let drew = Arc::new(OnceLock::<String>::new());
+    let seen = drew.clone();
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Hearken check")
+            .with_inner_size([240.0, 60.0])
+            .with_decorations(false),
+        renderer: eframe::Renderer::Glow,
+        // A probe: it must not move the overlay's remembered place.
+        persist_window: false,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "hearken-check",
+        options,
+        Box::new(move |cc| {
+            let gl = match cc.gl.as_ref() {
+                Some(gl) => {
+                    use eframe::glow::HasContext;
+                    // SAFETY: a plain query on the context eframe just made current on this
+                    // thread, with a valid enum.
+                    unsafe { gl.get_parameter_string(eframe::glow::RENDERER) }
+                }
+                None => "no OpenGL context".into(),
+            };
+            Ok(Box::new(Probe { drew: seen, gl }))
+        }),
+    )
+    .map_err(|e| format!("{display}: the window did not open: {e}"))?;
+    drew.get()
+        .map(|gl| format!("{display}: a window opened and drew a frame (OpenGL renderer: {gl})"))
+        .ok_or_else(|| format!("{display}: a window opened but drew nothing"))
+}
+
+/// The window `try_open` opens: it draws one frame, notes it, and closes.
+struct Probe {
+    drew: Arc<OnceLock<String>>,
+    gl: String,
+}
+
+impl eframe::App for Probe {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        ui.label("Hearken check");
+        let _ = self.drew.set(self.gl.clone());
+        ui.ctx().send_viewport_cmd(ViewportCommand::Close);
+    }
+}
