@@ -320,14 +320,19 @@ fn device_check(name: &'static str, host: &cpal::Host, wanted: &str, route: Rout
         samples += block.len as u64;
         let _ = open.queue.recycle.send(block);
     }
+    // What opened (a device can come back with another profile than the listing showed).
+    let (channels, rate) = (
+        open.info.channels.max(1) as f64,
+        open.info.sample_rate.max(1),
+    );
     drop(open);
-    let channels = info.channels.max(1) as u64;
-    let secs = samples as f64 / channels as f64 / info.sample_rate.max(1) as f64;
-    if samples == 0 {
+    let secs = samples as f64 / channels / rate as f64;
+    // A device that opens and then stalls delivers a block or two: not working either.
+    if secs < LISTEN.as_secs_f64() / 2.0 {
         return fail(
             name,
             format!(
-                "{format}; opened, but no audio arrived in {:.1} s",
+                "{format}; opened, but only {secs:.2} s of audio arrived in {:.1} s",
                 LISTEN.as_secs_f64()
             ),
             "the device may be suspended or held by another program: check the sound settings, then run `hearken check` again",

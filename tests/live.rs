@@ -671,13 +671,56 @@ fn a_shift_of_three_calls_is_three_calls() {
             assert_eq!(l.0, r.0);
             assert!((l.1 - r.1).abs() <= 150, "{name}: live {l:?}, alone {r:?}");
         }
-        let kinds = |ev: &[Value]| -> Vec<String> {
+        // Prompts from how the call went (talk-over, dead air, talk share: speech activity
+        // alone) are the same live as replayed.
+        let kinds = |ev: &[Value], category: &str| -> Vec<String> {
             of_type(ev, "prompt")
                 .iter()
+                .filter(|e| e["category"] == category)
                 .map(|e| e["kind"].to_string())
                 .collect()
         };
-        assert_eq!(kinds(&calls[k]), kinds(&alone), "{name}: prompts");
+        assert_eq!(
+            kinds(&calls[k], "listening"),
+            kinds(&alone, "listening"),
+            "{name}: prompts"
+        );
+        // The customer's tension reads the words as well as the voice, and live audio comes
+        // back through the sound server's resampling, so whisper may hear a marginal word
+        // otherwise: the highest level reached is the same, except where the replay's score
+        // at that level was within `NEAR` of its threshold (0.40 elevated, 0.60 high); the
+        // empathy prompts follow the levels.
+        const NEAR: f64 = 0.1;
+        let peak = |ev: &[Value]| -> Option<(String, f64)> {
+            let rank = |l: &str| ["calm", "elevated", "high"].iter().position(|x| *x == l);
+            of_type(ev, "tension")
+                .iter()
+                .map(|e| {
+                    (
+                        e["level"].as_str().unwrap().to_string(),
+                        e["score"].as_f64().unwrap(),
+                    )
+                })
+                .max_by_key(|(l, _)| rank(l))
+        };
+        let (live_peak, replay_peak) = (peak(&calls[k]), peak(&alone));
+        let near_threshold = |p: &Option<(String, f64)>| match p {
+            Some((l, s)) if l == "high" => s - 0.60 < NEAR,
+            Some((l, s)) if l == "elevated" => s - 0.40 < NEAR || 0.60 - s < NEAR,
+            _ => false,
+        };
+        let level = |p: &Option<(String, f64)>| p.as_ref().map(|p| p.0.clone());
+        assert!(
+            level(&live_peak) == level(&replay_peak) || near_threshold(&replay_peak),
+            "{name}: live peak {live_peak:?}, alone {replay_peak:?}"
+        );
+        if level(&live_peak) == level(&replay_peak) {
+            assert_eq!(
+                kinds(&calls[k], "empathy"),
+                kinds(&alone, "empathy"),
+                "{name}: empathy prompts at the same levels"
+            );
+        }
     }
     assert!(
         of_type(&calls[1], "tension").is_empty() && of_type(&calls[1], "prompt").is_empty(),

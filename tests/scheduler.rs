@@ -52,17 +52,6 @@ impl Cluster {
         std::fs::write(&key, bytes).unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o400)).unwrap();
-        let munge_socket = dir.join("munge.socket");
-        let started = Command::new("munged")
-            .arg("--force")
-            .arg(format!("--socket={}", munge_socket.display()))
-            .arg(format!("--key-file={}", key.display()))
-            .arg(format!("--log-file={}", dir.join("munged.log").display()))
-            .arg(format!("--pid-file={}", dir.join("munged.pid").display()))
-            .arg(format!("--seed-file={}", dir.join("munged.seed").display()))
-            .output()
-            .unwrap();
-        assert!(started.status.success(), "munged: {}", stderr(&started));
         let (ctl_port, node_port) = (free_port(), free_port());
         let d = dir.display();
         let conf = dir.join("slurm.conf");
@@ -94,15 +83,28 @@ impl Cluster {
                  MpiDefault=none\n\
                  NodeName={host} CPUs=2 RealMemory=1000 State=UNKNOWN\n\
                  PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP\n",
-                sock = munge_socket.display(),
+                sock = dir.join("munge.socket").display(),
             ),
         )
         .unwrap();
+        // From here on the daemons are stopped however the test ends (`Drop`).
+        let munge_socket = dir.join("munge.socket");
         let cluster = Cluster {
             dir: dir.to_owned(),
             conf,
-            munge_socket,
+            munge_socket: munge_socket.clone(),
         };
+        let started = Command::new("munged")
+            .arg("--force")
+            .arg(format!("--socket={}", munge_socket.display()))
+            .arg(format!("--key-file={}", key.display()))
+            .arg(format!("--log-file={}", dir.join("munged.log").display()))
+            .arg(format!("--pid-file={}", dir.join("munged.pid").display()))
+            .arg(format!("--seed-file={}", dir.join("munged.seed").display()))
+            .output()
+            .unwrap();
+        assert!(started.status.success(), "munged: {}", stderr(&started));
+
         for (daemon, args) in [("slurmctld", &["-c", "-i"][..]), ("slurmd", &["-c"][..])] {
             let out = cluster.slurm(daemon).args(args).output().unwrap();
             assert!(
@@ -216,10 +218,10 @@ fn a_slurm_array_job_of_shards_merges_to_one_plain_batch() {
     let bin = env!("CARGO_BIN_EXE_hearken");
     let parts = dir.path().join("parts");
     std::fs::create_dir(&parts).unwrap();
-    // A task whose share holds a broken call exits 1 (Slurm marks it failed); the wrapper
-    // records each task's exit status so the test can say which did.
+    // A task whose share holds a broken call exits 1, and Slurm marks it failed; the
+    // wrapper also prints each task's exit status so the test can say which did.
     let task = format!(
-        "{bin} batch {calls} --shard auto --jobs 1 --out {parts}/part-$SLURM_ARRAY_TASK_ID.csv; echo \"exit $?\"",
+        "{bin} batch {calls} --shard auto --jobs 1 --out {parts}/part-$SLURM_ARRAY_TASK_ID.csv; s=$?; echo \"exit $s\"; exit $s",
         calls = calls.display(),
         parts = parts.display(),
     );
@@ -232,9 +234,10 @@ fn a_slurm_array_job_of_shards_merges_to_one_plain_batch() {
             None => sbatch.env_remove(k),
         };
     }
+    // `--time`: a task that hangs is ended by Slurm, and `sbatch --wait` returns.
     let out = sbatch
         .current_dir(common::root())
-        .args(["--wait", "--array=0-2", "--export=ALL"])
+        .args(["--wait", "--array=0-2", "--export=ALL", "--time=10"])
         .arg(format!("--output={}/task-%a.log", parts.display()))
         .arg(format!("--wrap={task}"))
         .output()
@@ -243,9 +246,11 @@ fn a_slurm_array_job_of_shards_merges_to_one_plain_batch() {
         .map(|i| std::fs::read_to_string(parts.join(format!("task-{i}.log"))).unwrap_or_default())
         .collect::<Vec<_>>()
         .join("\n");
-    assert!(
-        out.status.success(),
-        "sbatch: {}\n{task_logs}\n{}",
+    // One task failed (its share holds the broken call), so the array job did.
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "sbatch --wait: {}\n{task_logs}\n{}",
         stderr(&out),
         cluster.logs()
     );

@@ -233,8 +233,9 @@ pub struct UtteranceFeatures {
     /// window, beam search).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub second_pass: bool,
-    /// Why the transcript is empty, when it is (a guard fired): "quiet", "no_speech",
-    /// "phantom", "repetition", "too_short".
+    /// Why the transcript is empty, when it is: a guard fired ("quiet", "no_speech",
+    /// "phantom", "repetition", "too_short"), whisper failed or was behind ("asr_error",
+    /// "asr_behind"), or transcription is off ("not_transcribed").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dropped: Option<String>,
 }

@@ -113,13 +113,17 @@ const CALM_CUE_SHARE: f32 = 0.35;
 /// Speech the baseline remembers once full: older speech fades out in proportion, so the
 /// baseline follows a caller who settles over a long call, and its state stays bounded.
 const BASELINE_MEMORY_FRAMES: f64 = 3000.0;
+/// Speech an utterance needs for the baseline to start again from it (it sounds calmer
+/// than the baseline): a second and a half, with a pitch.
+const RESTART_MIN_FRAMES: u32 = 150;
 /// Words an utterance needs for its speaking rate to count (twice as many in the baseline).
 const RATE_MIN_WORDS: f32 = 8.0;
-/// Speech an utterance needs before it is looked at mid-way (`during`): enough voiced
-/// frames for a pitch median.
+/// Speech an utterance needs before it is looked at mid-way (`during`): a second.
 const SOUNDING_MIN_FRAMES: u32 = 100;
-/// Parts of calm utterances heard before utterances are looked at mid-way: a few seconds.
-const OPENING_MIN_FRAMES: f64 = 500.0;
+/// What one look adds to the opening baseline, and how many looks at calm utterances it
+/// needs before utterances are looked at mid-way (three: a calm utterance of 3 s).
+const LOOK_WEIGHT_FRAMES: u32 = 100;
+const OPENING_MIN_FRAMES: f64 = 3.0 * LOOK_WEIGHT_FRAMES as f64;
 /// Looks at one utterance kept to learn from at its end (a long utterance's first ones).
 const SOUNDED_KEPT: usize = 30;
 /// Once the baseline is full it adapts only to speech this close to it (score): a customer
@@ -162,6 +166,8 @@ pub struct TensionTracker {
     sounded: Vec<Prosody>,
     /// The running score before `during` raised it in the utterance going on.
     provisional_from: Option<f32>,
+    /// Where the utterance `during` looks at began (ms).
+    sounding_start: Option<u64>,
 }
 
 /// Words that carry the complaint: four letters or more, not the commonest function words.
@@ -248,6 +254,7 @@ impl TensionTracker {
             opening: BaselineSums::default(),
             sounded: Vec::with_capacity(SOUNDED_KEPT),
             provisional_from: None,
+            sounding_start: None,
         }
     }
 
@@ -333,10 +340,28 @@ impl TensionTracker {
             self.learn_baseline(prosody, escalation, acoustic, n_words, secs);
         }
         self.sounded.clear();
-        if let Some(before) = self.provisional_from.take() {
+        self.sounding_start = None;
+        let raised_mid_way = self.provisional_from.take().map(|before| {
             self.running = before;
-        }
-        let change = self.smooth(score, &reasons);
+            self.level
+        });
+        // Speech not measured (a voice not yet known to be another) says nothing of calming
+        // down: it may raise the level (its words), never lower it.
+        let change = if voice == Voice::Unsure && score <= self.running {
+            None
+        } else {
+            self.smooth(score, &reasons)
+        };
+        // A level raised part-way through this utterance is not taken back at its end (the
+        // whole of it measured against whole utterances may read lower): it eases off on the
+        // customer's next utterances, as any level does.
+        let change = match (change, raised_mid_way) {
+            (Some(c), Some(was)) if c.level < was => {
+                self.level = was;
+                None
+            }
+            (c, _) => c,
+        };
         UtteranceTension {
             score: (score * 100.0).round() / 100.0,
             delta: AcousticDelta {
@@ -357,7 +382,14 @@ impl TensionTracker {
     /// higher and louder than it ends, so the first seconds of any utterance would read as
     /// raised. Words, rate and behaviour wait for the utterance's end, and neither
     /// baseline learns from it until then.
-    pub fn during(&mut self, prosody: &Prosody) -> Option<LevelChange> {
+    pub fn during(&mut self, start_ms: u64, prosody: &Prosody) -> Option<LevelChange> {
+        if self.sounding_start != Some(start_ms) {
+            // Another utterance: the looks at one that never reached `utterance` (too short
+            // to be one) are forgotten, and so is its rise.
+            self.sounding_start = Some(start_ms);
+            self.sounded.clear();
+            self.provisional_from = None;
+        }
         if self.sounded.len() < SOUNDED_KEPT {
             self.sounded.push(*prosody);
         }
@@ -497,13 +529,16 @@ impl TensionTracker {
     ) {
         // Judged on the voice (pitch, range, effort), not on loudness: a customer who moves
         // away from the microphone is not calmer.
-        let calmer = self.base.get().is_some_and(|b| {
-            let d = AcousticDelta {
-                level_db: 0.0,
-                ..delta_between(&b, prosody)
-            };
-            acoustic_score(&d, &self.cfg.weights).0 >= self.cfg.elevated_on
-        });
+        // One short sound ("mm", a cough) is too little to start the baseline again on.
+        let enough = prosody.f0_median_hz.is_some() && prosody.frames >= RESTART_MIN_FRAMES;
+        let calmer = enough
+            && self.base.get().is_some_and(|b| {
+                let d = AcousticDelta {
+                    level_db: 0.0,
+                    ..delta_between(&b, prosody)
+                };
+                acoustic_score(&d, &self.cfg.weights).0 >= self.cfg.elevated_on
+            });
         if calmer {
             self.restart_baseline();
         }
@@ -519,9 +554,15 @@ impl TensionTracker {
             // Once the baseline is full, older speech fades as new calm speech comes in.
             self.base.fade_for(prosody.frames as f64);
             self.base.add(prosody);
+            // Each look weighs the same (a long utterance's later looks hold all its earlier
+            // ones), so the opening holds the parts heard, not the whole utterances again.
             for p in &self.sounded {
-                self.opening.fade_for(p.frames as f64);
-                self.opening.add(p);
+                let look = Prosody {
+                    frames: LOOK_WEIGHT_FRAMES,
+                    ..*p
+                };
+                self.opening.fade_for(look.frames as f64);
+                self.opening.add(&look);
             }
             self.base_frames = self.base_frames.saturating_add(prosody.frames.max(1));
             if n_words >= 3.0 {
@@ -708,16 +749,21 @@ mod tests {
         assert_ne!(t.level(), Level::Calm);
     }
 
+    /// Utterances of 3 s without words, one every 4 s, for tests of the voice alone.
+    fn wordless_utterances() -> impl FnMut(&mut TensionTracker, &Prosody) -> UtteranceTension {
+        let mut at = 0;
+        move |t, p| {
+            at += 4000;
+            t.utterance(p, &[], 0, "", at, at + 3000)
+        }
+    }
+
     #[test]
     fn a_customer_angry_from_the_first_word_is_not_their_own_baseline() {
         let mut t = TensionTracker::new(&TensionSettings::default());
         let angry = voice(260.0, 7.0, -19.0, -7.0);
         let calm = voice(200.0, 4.0, -25.0, -12.0);
-        let mut at = 0;
-        let mut say = |t: &mut TensionTracker, p: &Prosody| {
-            at += 4000;
-            t.utterance(p, &[], 0, "", at, at + 3000)
-        };
+        let mut say = wordless_utterances();
         for _ in 0..3 {
             say(&mut t, &angry);
         }
@@ -739,11 +785,7 @@ mod tests {
         let mut t = TensionTracker::new(&TensionSettings::default());
         let man = voice(110.0, 5.0, -25.0, -12.0);
         let woman = voice(220.0, 5.0, -24.0, -11.5);
-        let mut at = 0;
-        let mut say = |t: &mut TensionTracker, p: &Prosody| {
-            at += 4000;
-            t.utterance(p, &[], 0, "", at, at + 3000)
-        };
+        let mut say = wordless_utterances();
         for _ in 0..3 {
             say(&mut t, &man);
         }
@@ -811,7 +853,7 @@ mod tests {
                     frames: 100 * s,
                     ..voice(205.0, 4.0, -24.0, -12.0)
                 };
-                assert!(t.during(&part).is_none());
+                assert!(t.during(k * 5000, &part).is_none());
             }
             t.utterance(&calm, &[], 0, "", k * 5000, k * 5000 + 4000);
         }
@@ -820,13 +862,13 @@ mod tests {
             frames: 150,
             ..voice(290.0, 4.0, -24.0, -12.0)
         };
-        assert!(t.during(&pitch_only).is_none());
+        assert!(t.during(20000, &pitch_only).is_none());
         // Raised and strained: the level rises a second and a half in.
         let tense = Prosody {
             frames: 150,
             ..voice(270.0, 6.0, -18.0, -7.0)
         };
-        let change = t.during(&tense).expect("a rise mid-utterance");
+        let change = t.during(20000, &tense).expect("a rise mid-utterance");
         assert!(change.level >= Level::Elevated, "{change:?}");
         // The utterance's end is scored as ever.
         let end = t.utterance(&voice(265.0, 6.0, -18.0, -7.0), &[], 0, "", 20000, 24000);

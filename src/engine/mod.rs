@@ -329,7 +329,8 @@ impl Engine {
         }
         r.sounded_secs = secs;
         let prosody = r.prosody.clone().finish();
-        self.stream.sounding(now_ms, prosody);
+        let start_ms = frames_to_ms(r.speech_start);
+        self.stream.sounding(now_ms, start_ms, prosody);
     }
 
     fn speech_ended(&mut self, s: Speaker, start: u64, end: u64) {
@@ -412,8 +413,12 @@ impl Engine {
         while let Some(slot) = self.stream.next(|id| self.transcripts.answered(id)) {
             match slot {
                 Slot::Ready(e) => self.deliver(*e, out),
-                Slot::Sounding { t_ms, prosody } => {
-                    if let Some(c) = self.tension.during(&prosody) {
+                Slot::Sounding {
+                    t_ms,
+                    start_ms,
+                    prosody,
+                } => {
+                    if let Some(c) = self.tension.during(start_ms, &prosody) {
                         let body = EventBody::Tension {
                             level: c.level,
                             score: c.score,

@@ -11,10 +11,13 @@ pub enum Slot {
     Ready(Box<Event>),
     /// The utterance with this id goes here, once its transcript is back.
     Utterance(u64),
-    /// How the customer's utterance going on sounds so far, at `t_ms`: its tension is
-    /// looked at here, in stream order, after every earlier utterance was scored.
+    /// How the customer's utterance going on (from `start_ms`) sounds so far, at `t_ms`:
+    /// its tension is looked at here, in stream order. In replay every earlier utterance
+    /// has been scored by then; live, an earlier one whose words are still at whisper is
+    /// scored after it.
     Sounding {
         t_ms: u64,
+        start_ms: u64,
         prosody: Prosody,
     },
 }
@@ -29,8 +32,12 @@ impl Stream {
         self.queue.push_back(Slot::Ready(Box::new(e)));
     }
 
-    pub fn sounding(&mut self, t_ms: u64, prosody: Prosody) {
-        self.queue.push_back(Slot::Sounding { t_ms, prosody });
+    pub fn sounding(&mut self, t_ms: u64, start_ms: u64, prosody: Prosody) {
+        self.queue.push_back(Slot::Sounding {
+            t_ms,
+            start_ms,
+            prosody,
+        });
     }
 
     pub fn hold(&mut self, id: u64) {

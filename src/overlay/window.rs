@@ -217,6 +217,9 @@ pub fn try_open() -> Result<String, String> {
         .ok_or("no display: neither DISPLAY nor WAYLAND_DISPLAY is set")?;
     let drew = Arc::new(OnceLock::<String>::new());
     let seen = drew.clone();
+    // eframe keeps its memory in a folder it makes at start: a scratch one, removed after,
+    // so the check leaves nothing in the user's home.
+    let scratch = std::env::temp_dir().join(format!("hearken-check-{}", std::process::id()));
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Hearken check")
@@ -225,9 +228,10 @@ pub fn try_open() -> Result<String, String> {
         renderer: eframe::Renderer::Glow,
         // A probe: it must not move the overlay's remembered place.
         persist_window: false,
+        persistence_path: Some(scratch.join("state.ron")),
         ..Default::default()
     };
-    eframe::run_native(
+    let opened = eframe::run_native(
         "hearken-check",
         options,
         Box::new(move |cc| {
@@ -243,7 +247,9 @@ pub fn try_open() -> Result<String, String> {
             Ok(Box::new(Probe { drew: seen, gl }))
         }),
     )
-    .map_err(|e| format!("{display}: the window did not open: {e}"))?;
+    .map_err(|e| format!("{display}: the window did not open: {e}"));
+    let _ = std::fs::remove_dir_all(&scratch);
+    opened?;
     drew.get()
         .map(|gl| format!("{display}: a window opened and drew a frame (OpenGL renderer: {gl})"))
         .ok_or_else(|| format!("{display}: a window opened but drew nothing"))
@@ -256,6 +262,10 @@ struct Probe {
 }
 
 impl eframe::App for Probe {
+    fn persist_egui_memory(&self) -> bool {
+        false
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         ui.label("Hearken check");
         let _ = self.drew.set(self.gl.clone());

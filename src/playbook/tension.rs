@@ -49,7 +49,9 @@ impl Default for TensionWeights {
 #[serde(deny_unknown_fields, default)]
 pub struct TensionSettings {
     pub weights: TensionWeights,
-    /// The customer's baseline is their first this-much of speech without escalation words.
+    /// The customer's baseline learns freely (from anything that does not sound tense
+    /// against it) until it holds this much speech; after that it adapts only to speech
+    /// close to it (see `detect::tension`).
     pub baseline_ms: u32,
     /// How much a customer utterance moves the running score towards its own score when it is
     /// higher (0..1): tension should show at once...
