@@ -339,6 +339,22 @@ impl TensionTracker {
         if voice != Voice::Unsure {
             self.learn_baseline(prosody, escalation, acoustic, n_words, secs);
         }
+        let change = self.settle(voice, score, &reasons);
+        UtteranceTension {
+            score: (score * 100.0).round() / 100.0,
+            delta: AcousticDelta {
+                pitch_st: (delta.pitch_st * 10.0).round() / 10.0,
+                range_st: (delta.range_st * 10.0).round() / 10.0,
+                level_db: (delta.level_db * 10.0).round() / 10.0,
+                effort_db: (delta.effort_db * 10.0).round() / 10.0,
+                rate_pct: delta.rate_pct.round(),
+            },
+            change,
+        }
+    }
+
+    /// The level after an utterance's end, from its `score`.
+    fn settle(&mut self, voice: Voice, score: f32, reasons: &[String]) -> Option<LevelChange> {
         self.sounded.clear();
         self.sounding_start = None;
         let raised_mid_way = self.provisional_from.take().map(|before| {
@@ -350,28 +366,17 @@ impl TensionTracker {
         let change = if voice == Voice::Unsure && score <= self.running {
             None
         } else {
-            self.smooth(score, &reasons)
+            self.smooth(score, reasons)
         };
         // A level raised part-way through this utterance is not taken back at its end (the
         // whole of it measured against whole utterances may read lower): it eases off on the
         // customer's next utterances, as any level does.
-        let change = match (change, raised_mid_way) {
+        match (change, raised_mid_way) {
             (Some(c), Some(was)) if c.level < was => {
                 self.level = was;
                 None
             }
             (c, _) => c,
-        };
-        UtteranceTension {
-            score: (score * 100.0).round() / 100.0,
-            delta: AcousticDelta {
-                pitch_st: (delta.pitch_st * 10.0).round() / 10.0,
-                range_st: (delta.range_st * 10.0).round() / 10.0,
-                level_db: (delta.level_db * 10.0).round() / 10.0,
-                effort_db: (delta.effort_db * 10.0).round() / 10.0,
-                rate_pct: delta.rate_pct.round(),
-            },
-            change,
         }
     }
 
