@@ -52,19 +52,24 @@ fn prompt_timing_matches_the_headless_replay() {
     );
 }
 
+/// The real binary on the desktop's display, from the repository root, with a fresh home:
+/// the window's remembered place lives under the user's data dir.
+fn replay_in_window(desktop: &Desktop, home: &std::path::Path) -> Command {
+    let mut c = desktop.command(env!("CARGO_BIN_EXE_hearken"));
+    c.current_dir(root())
+        .env_remove("HEARKEN_MODEL")
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home)
+        .env("LIBGL_ALWAYS_SOFTWARE", "1");
+    c
+}
+
 #[test]
 fn overlay_window_is_undecorated_on_top_and_shows_the_prompt() {
     let desktop = Desktop::start();
     let home = tmpdir();
     let mut app = Killed(
-        desktop
-            .command(env!("CARGO_BIN_EXE_hearken"))
-            .current_dir(root())
-            .env_remove("HEARKEN_MODEL")
-            // The window's remembered place lives under the user's data dir: keep it fresh.
-            .env("HOME", home.path())
-            .env("XDG_DATA_HOME", home.path())
-            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        replay_in_window(&desktop, home.path())
             .args(["replay", "--overlay"])
             .arg(fixture("escalating.wav"))
             // The timeline (stdout) says when the prompt is up; stderr is kept for a failure.
@@ -204,13 +209,7 @@ fn after_the_call_the_window_shows_its_card() {
     let desktop = Desktop::start();
     let home = tmpdir();
     let mut app = Killed(
-        desktop
-            .command(env!("CARGO_BIN_EXE_hearken"))
-            .current_dir(root())
-            .env_remove("HEARKEN_MODEL")
-            .env("HOME", home.path())
-            .env("XDG_DATA_HOME", home.path())
-            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        replay_in_window(&desktop, home.path())
             .args(["replay", "--overlay", "--speed", "max"])
             .arg(fixture("escalating.wav"))
             .stdout(Stdio::piped())
@@ -260,17 +259,15 @@ fn after_the_call_the_window_shows_its_card() {
 #[test]
 fn check_opens_a_window_or_says_why_it_cannot() {
     let desktop = Desktop::start();
-    let line = |c: &mut Command| {
-        let out = c
-            .current_dir(root())
-            .env_remove("HEARKEN_MODEL")
-            .env(
-                "HEARKEN_MACHINE_CONFIG",
-                "/nonexistent/hearken-machine.toml",
-            )
-            .env("HEARKEN_USER_CONFIG", "/nonexistent/hearken-user.toml")
-            .output()
-            .unwrap();
+    // The test's own config and logs (`hearken()`), on the desktop's display or on none.
+    let line = |display: Option<&str>, extra: &[&str]| {
+        let mut c = hearken();
+        c.env_remove("WAYLAND_DISPLAY");
+        match display {
+            Some(d) => c.env("DISPLAY", d),
+            None => c.env_remove("DISPLAY"),
+        };
+        let out = c.args(["check", "--json"]).args(extra).output().unwrap();
         let checks: Vec<serde_json::Value> =
             serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
         checks
@@ -278,32 +275,21 @@ fn check_opens_a_window_or_says_why_it_cannot() {
             .find(|c| c["name"] == "overlay")
             .expect("an overlay line")
     };
-    let bin = env!("CARGO_BIN_EXE_hearken");
-    let on_screen = line(desktop.command(bin).args(["check", "--json"]));
+    let on_screen = line(Some(&desktop.display), &[]);
     assert_eq!(on_screen["ok"], true, "{on_screen}");
     let detail = on_screen["detail"].as_str().unwrap();
     assert!(
         detail.contains("drew a frame") && detail.contains("OpenGL renderer"),
         "{detail}"
     );
-    let nowhere = line(
-        Command::new(bin)
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY")
-            .args(["check", "--json"]),
-    );
+    let nowhere = line(None, &[]);
     assert_eq!(nowhere["ok"], false, "{nowhere}");
     assert!(
         nowhere["detail"].as_str().unwrap().contains("no display")
             && nowhere["fix"].as_str().unwrap().contains("--headless"),
         "{nowhere}"
     );
-    let headless =
-        line(
-            Command::new(bin)
-                .env_remove("DISPLAY")
-                .args(["check", "--json", "--headless"]),
-        );
+    let headless = line(None, &["--headless"]);
     assert_eq!(headless["ok"], true, "{headless}");
     assert!(
         headless["detail"].as_str().unwrap().contains("not checked"),
